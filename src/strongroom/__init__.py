@@ -1,0 +1,1 @@
+"""Strongroom: self-hosted KMS, Secrets Manager and Parameter Store behind AWS protocols."""

@@ -1,0 +1,42 @@
+"""The one place an error becomes an HTTP status and an AWS error body.
+
+Deliberate errors (`StrongroomError`) keep their code and message. Anything else becomes
+the service's own internal-error code with only the request id: no traceback, no detail.
+"""
+
+from __future__ import annotations
+
+from strongroom import errors
+
+_STATUS: dict[type[errors.StrongroomError], int] = {
+    errors.MissingAuthenticationToken: 403,
+    errors.IncompleteSignatureException: 400,
+    errors.InvalidSignatureException: 400,
+    errors.UnrecognizedClientException: 400,
+    errors.AccessDeniedException: 400,
+    errors.RequestTooLargeError: 413,
+    errors.ServiceUnavailable: 503,
+    errors.InternalFailure: 500,
+    errors.KMSInternalException: 500,
+}
+
+INTERNAL_ERROR_CODE = {
+    "kms": "KMSInternalException",
+    "secretsmanager": "InternalServiceError",
+    "ssm": "InternalServerError",
+}
+
+
+def status_of(error: errors.StrongroomError) -> int:
+    """The HTTP status AWS uses for this error (400 unless listed)."""
+    for cls in type(error).__mro__:
+        status = _STATUS.get(cls)  # type: ignore[arg-type]
+        if status is not None:
+            return status
+    return 400
+
+
+def internal_error(service: str | None, request_id: str) -> tuple[int, str, str]:
+    """(status, code, message) for an unexpected failure: only the request id is said."""
+    code = INTERNAL_ERROR_CODE.get(service or "", "InternalFailure")
+    return 500, code, f"An internal error occurred (request id {request_id})."

@@ -1,0 +1,80 @@
+"""AWS JSON 1.1 on the server side: request body in, response body out, errors, X-Amz-Target.
+
+- `parse_body` turns request bytes into the top-level JSON object (an empty body is `{}`),
+  or raises `SerializationException` in Coral's words. Member types and constraints are
+  the model's job (`model.py`), not this module's.
+- `encode_body` turns a service result into JSON bytes: `bytes` become base64 strings and
+  `datetime`s epoch seconds (naive ones are UTC), as botocore's JSON parser expects.
+- `encode_error` writes `{"__type": code, "message": message}`: KMS, SSM and Secrets
+  Manager send a lowercase "message" (botocore reads either case).
+- `parse_target` reads "TrentService.Encrypt" as "Encrypt" when the prefix is the service's.
+
+Invariants: no message here echoes the body (it may hold a plaintext); orjson does all the
+JSON work, once per request.
+"""
+
+from __future__ import annotations
+
+from binascii import b2a_base64
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from strongroom.errors import SerializationException
+
+__all__ = ["CONTENT_TYPE", "encode_body", "encode_error", "parse_body", "parse_target"]
+
+CONTENT_TYPE = "application/x-amz-json-1.1"
+
+_NOT_JSON = "Could not parse request body into json"
+_NOT_OBJECT = "Could not parse request body into json: expected a JSON object"
+_LIST = "Start of list found where not expected"
+
+
+def parse_body(body: bytes | bytearray | memoryview) -> dict[str, Any]:
+    """The request's top-level JSON object; `SerializationException` when there is none."""
+    if not body:
+        return {}
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise SerializationException(_NOT_JSON) from None
+    if type(document) is dict:
+        return document
+    raise SerializationException(_LIST if type(document) is list else _NOT_OBJECT)
+
+
+def _default(value: Any) -> Any:
+    """What orjson cannot write itself: blobs, timestamps and read-only mappings."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return b2a_base64(value, newline=False).decode("ascii")
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as AWS JSON")
+
+
+_DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def encode_body(result: Mapping[str, Any]) -> bytes:
+    """A service result as a JSON 1.1 response body."""
+    return orjson.dumps(result, default=_default, option=_DUMP_OPTIONS)
+
+
+def encode_error(code: str, message: str, *, message_key: str = "message") -> bytes:
+    """An error body as AWS JSON services send it: `{"__type": code, "message": message}`."""
+    return orjson.dumps({"__type": code, message_key: message})
+
+
+def parse_target(header_value: str, target_prefix: str) -> str | None:
+    """The operation named by X-Amz-Target, or None when it is not `<target_prefix>.<name>`."""
+    prefix, dot, operation = header_value.rpartition(".")
+    if dot and operation and prefix == target_prefix:
+        return operation
+    return None

@@ -1,0 +1,805 @@
+r"""Request schema from botocore's service models: loaded once, validators compiled once.
+
+`ServiceModel.load("kms")` reads botocore's bundled model once per process. Each
+`OperationModel` compiles its input shape, on first use (or `ServiceModel.compile_all`),
+into nested closures that convert the JSON-decoded request and check it in one pass:
+
+- A member of the wrong JSON type raises `SerializationException` at once, in Coral's
+  words ("NUMBER_VALUE can not be converted to a String", "Start of list found where not
+  expected", "Expected list or null", ...); it wins over constraint errors, as on AWS.
+- Constraint breaks (required, length, range, pattern, enum) are gathered into one
+  `ValidationException` in AWS's form: "2 validation errors detected: Value 'x' at
+  'tags.1.member.tagKey' failed to satisfy constraint: ...; ...". A path is the member
+  names, first letter lowercased; list items are `<list>.<n>.member`, counted from 1.
+  Lists of scalars and maps report their items once ("Member must satisfy constraint:
+  [...]", "Map keys/value must satisfy constraint: [...]"). At most 10 errors are listed.
+- A value is echoed only when nothing in its shape is sensitive or a blob (blobs are never
+  echoed, as KMS does): otherwise the message reads "Value at 'plaintext' failed ...".
+- JSON nulls count as absent; unknown members are dropped. Blobs arrive as base64 and
+  leave as bytes; timestamps (epoch number or ISO 8601) as float epoch seconds; integers
+  given as decimals are truncated, as Coral does.
+- Patterns are Java regular expressions, translated once to Python `re` (ASCII `\w\d\s`,
+  Java's `.`, `\p{..}` expanded to ranges) and matched against the whole value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from binascii import a2b_base64
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from itertools import groupby
+from typing import Any, ClassVar, NoReturn
+
+from botocore.loaders import Loader
+
+from strongroom.api.aws.json_protocol import encode_body, parse_body
+from strongroom.errors import SerializationException, ValidationException
+
+__all__ = ["Decoder", "OperationModel", "ServiceModel"]
+
+Decoder = Callable[[Any, str, str, list[str]], Any]
+"""(JSON value, parent path, member name, errors) -> converted value."""
+
+_Rule = tuple[str, Callable[[Any], bool]]
+_Scalar = tuple[Callable[[Any], Any], Callable[[Any], bool] | None, tuple[_Rule, ...]]
+_SCALARS = frozenset(
+    {"string", "blob", "boolean", "integer", "long", "float", "double", "timestamp"}
+)
+_MAX_LISTED = 10
+_INF = float("inf")
+_LOADER = Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
+
+
+class ServiceModel:
+    """One AWS JSON service as botocore models it: wire names and operations."""
+
+    _loaded: ClassVar[dict[str, ServiceModel]] = {}
+
+    def __init__(self, name: str, data: Mapping[str, Any]) -> None:
+        meta = data["metadata"]
+        if meta.get("protocol") != "json":
+            raise ValueError(f"{name} does not speak the AWS JSON protocol")
+        self.name = name
+        self.target_prefix: str = meta["targetPrefix"]
+        self.signing_name: str = meta.get("signingName", meta["endpointPrefix"])
+        shapes = _Compiler(data["shapes"])
+        self._operations = {
+            op: OperationModel(op, spec.get("input", {}).get("shape"), shapes)
+            for op, spec in data["operations"].items()
+        }
+
+    @classmethod
+    def load(cls, service_name: str) -> ServiceModel:
+        """The model of `service_name` ("kms", "secretsmanager", "ssm"), read once."""
+        model = cls._loaded.get(service_name)
+        if model is None:
+            data = _LOADER.load_service_model(service_name, "service-2")
+            model = cls._loaded.setdefault(service_name, cls(service_name, data))
+        return model
+
+    def operation(self, name: str) -> OperationModel | None:
+        """The operation called `name` ("Encrypt"), or None."""
+        return self._operations.get(name)
+
+    def operation_names(self) -> list[str]:
+        """Every operation of the service, sorted."""
+        return sorted(self._operations)
+
+    def compile_all(self) -> None:
+        """Compile every operation's validator now rather than on its first request."""
+        for operation in self._operations.values():
+            operation.compile()
+
+
+class OperationModel:
+    """One operation: decode and validate its request, encode its result."""
+
+    __slots__ = ("_compiler", "_decoder", "_input", "input_members", "name", "sensitive_input")
+
+    def __init__(self, name: str, input_shape: str | None, compiler: _Compiler) -> None:
+        self.name = name
+        self._input = input_shape
+        self._compiler = compiler
+        self._decoder: Decoder | None = None
+        members = compiler.members(input_shape) if input_shape else {}
+        self.input_members = frozenset(members)
+        self.sensitive_input = frozenset(
+            member
+            for member, ref in members.items()
+            if ref.get("sensitive") or compiler.reaches(ref["shape"], blobs=False)
+        )
+
+    def compile(self) -> Decoder:
+        """The input validator, built on first call and kept."""
+        if self._decoder is None:
+            if self._input is None:
+                self._decoder = _no_input
+            else:
+                self._decoder = self._compiler.decoder(self._input, False)
+        return self._decoder
+
+    def decode(self, body: bytes) -> dict[str, Any]:
+        """The request body as validated parameters keyed by model member name."""
+        params = parse_body(body)
+        decoder = self._decoder or self.compile()
+        errors: list[str] = []
+        try:
+            result: dict[str, Any] = decoder(params, "", "", errors)
+        except RecursionError:
+            raise SerializationException("Request nesting is too deep") from None
+        if errors:
+            raise ValidationException(_summary(errors))
+        return result
+
+    def encode(self, result: Mapping[str, Any]) -> bytes:
+        """The service's result as the response body."""
+        return encode_body(result)
+
+
+def _no_input(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+    return {}
+
+
+# --- messages ----------------------------------------------------------------------
+
+
+def _summary(errors: list[str]) -> str:
+    listed = errors[:_MAX_LISTED]
+    plural = "s" if len(listed) > 1 else ""
+    return f"{len(listed)} validation error{plural} detected: " + "; ".join(listed)
+
+
+def _path(parent: str, name: str) -> str:
+    return f"{parent}.{name}" if parent else name
+
+
+def _violation(shown: str | None, parent: str, name: str, constraint: str) -> str:
+    value = "Value" if shown is None else f"Value '{shown}'"
+    return f"{value} at '{_path(parent, name)}' failed to satisfy constraint: {constraint}"
+
+
+def _show(value: Any) -> str:
+    """A value as Coral prints it (Java's toString of strings, numbers, lists, maps)."""
+    if type(value) is str:
+        return value
+    if type(value) is bool:
+        return "true" if value else "false"
+    if type(value) is list:
+        return "[" + ", ".join(map(_show, value)) + "]"
+    if type(value) is dict:
+        return "{" + ", ".join(f"{k}={_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _wrong_type(value: Any, target: str) -> NoReturn:
+    kind = type(value)
+    if kind is list:
+        raise SerializationException("Start of list found where not expected")
+    if kind is dict:
+        raise SerializationException("Start of structure or map found where not expected.")
+    token = {str: "STRING", bool: "TRUE" if value else "FALSE"}.get(kind, "NUMBER")
+    raise SerializationException(f"{token}_VALUE can not be converted to {target}")
+
+
+def _wrong_container(value: Any, expected: str) -> NoReturn:
+    if type(value) is list and expected != "list":
+        raise SerializationException("Start of list found where not expected")
+    if type(value) is dict and expected == "list":
+        raise SerializationException("Start of structure or map found where not expected.")
+    raise SerializationException(
+        {"list": "Expected list or null", "map": "Expected map or null"}.get(
+            expected, "Expected null"
+        )
+    )
+
+
+# --- scalar conversions: JSON value -> Python value, or SerializationException -----
+
+
+def _string(value: Any) -> str:
+    if type(value) is not str:
+        _wrong_type(value, "a String")
+    return value
+
+
+def _integer(target: str) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        kind = type(value)
+        if kind is int:
+            return value  # type: ignore[no-any-return]
+        if kind is float:
+            return int(value)
+        _wrong_type(value, target)
+
+    return convert
+
+
+def _floating(target: str) -> Callable[[Any], float]:
+    def convert(value: Any) -> float:
+        if type(value) is int or type(value) is float:
+            return float(value)
+        _wrong_type(value, target)
+
+    return convert
+
+
+def _boolean(value: Any) -> bool:
+    if type(value) is not bool:
+        _wrong_type(value, "a Boolean")
+    return value
+
+
+def _blob(value: Any) -> bytes:
+    if type(value) is not str:
+        _wrong_type(value, "a Blob")
+    try:
+        return a2b_base64(value, strict_mode=True)
+    except ValueError:
+        reason = (
+            f"Base64 encoded length is expected a multiple of 4 bytes but found: {len(value)}"
+            if len(value) % 4
+            else "Invalid Base64 character"
+        )
+        raise SerializationException(f"'***' can not be converted to a Blob: {reason}") from None
+
+
+def _timestamp(value: Any) -> float:
+    kind = type(value)
+    if kind is int or kind is float:
+        return float(value)
+    if kind is str:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise SerializationException(
+                "STRING_VALUE can not be converted to a Timestamp"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    _wrong_type(value, "a Timestamp")
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "string": _string,
+    "blob": _blob,
+    "boolean": _boolean,
+    "integer": _integer("an Integer"),
+    "long": _integer("a Long"),
+    "float": _floating("a Float"),
+    "double": _floating("a Double"),
+    "timestamp": _timestamp,
+}
+
+
+# --- the compiler ------------------------------------------------------------------
+
+
+class _Compiler:
+    """Turns botocore shapes into decoders; memoizes per shape (recursive shapes too)."""
+
+    def __init__(self, shapes: Mapping[str, Any]) -> None:
+        self._shapes = shapes
+        self._decoders: dict[tuple[str, bool], Decoder] = {}
+        self._scalars: dict[str, _Scalar] = {}
+        self._reach: dict[tuple[str, bool], bool] = {}
+
+    def members(self, name: str) -> Mapping[str, Any]:
+        members: Mapping[str, Any] = self._shapes[name].get("members", {})
+        return members
+
+    def _children(self, shape: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        kind = shape["type"]
+        if kind == "structure":
+            return list(shape["members"].values())
+        if kind == "list":
+            return [shape["member"]]
+        if kind == "map":
+            return [shape["key"], shape["value"]]
+        return []
+
+    def reaches(self, name: str, *, blobs: bool) -> bool:
+        """Whether `name` or a shape inside it is sensitive (or, with `blobs`, a blob)."""
+        key = (name, blobs)
+        if key not in self._reach:
+            seen, todo, hit = {name}, [name], False
+            while todo and not hit:
+                shape = self._shapes[todo.pop()]
+                hit = bool(shape.get("sensitive")) or (blobs and shape["type"] == "blob")
+                for ref in self._children(shape):
+                    hit = hit or bool(ref.get("sensitive"))
+                    if ref["shape"] not in seen:
+                        seen.add(ref["shape"])
+                        todo.append(ref["shape"])
+            self._reach[key] = hit
+        return self._reach[key]
+
+    def scalar(self, name: str) -> _Scalar:
+        """(convert, all-constraints-hold or None, (description, check) per constraint)."""
+        found = self._scalars.get(name)
+        if found is None:
+            found = self._scalars[name] = _scalar_rules(self._shapes[name])
+        return found
+
+    def decoder(self, name: str, hidden: bool) -> Decoder:
+        """The decoder of shape `name`; `hidden` when an enclosing member is sensitive."""
+        key = (name, hidden)
+        found = self._decoders.get(key)
+        if found is not None:
+            return found
+        shape = self._shapes[name]
+        hidden = hidden or bool(shape.get("sensitive"))
+        echo = not hidden and not self.reaches(name, blobs=True)
+        kind = shape["type"]
+        if kind in _SCALARS:
+            found = _scalar_decoder(kind, self.scalar(name), echo)
+        elif kind in ("structure", "list", "map"):
+            late: list[Decoder] = []
+            self._decoders[key] = lambda v, p, n, e: late[0](v, p, n, e)  # a recursive shape
+            build = {"structure": self._structure, "list": self._list, "map": self._map}[kind]
+            found = build(shape, hidden, echo)
+            late.append(found)
+        else:  # document and future types: passed through as JSON
+            found = _passthrough
+        self._decoders[key] = found
+        return found
+
+    def _structure(self, shape: Mapping[str, Any], hidden: bool, echo: bool) -> Decoder:
+        required = frozenset(shape.get("required", ()))
+        members = tuple(
+            (
+                ref.get("locationName", member),
+                member,
+                member[:1].lower() + member[1:],
+                self.decoder(ref["shape"], hidden or bool(ref.get("sensitive"))),
+                member in required,
+            )
+            for member, ref in shape["members"].items()
+        )
+
+        def decode(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+            if type(value) is not dict:
+                _wrong_container(value, "structure")
+            here = _path(parent, name)
+            out = {}
+            for key, member, wire, member_decoder, needed in members:
+                item = value.get(key)
+                if item is None:
+                    if needed:
+                        errors.append(
+                            f"Value null at '{_path(here, wire)}' failed to satisfy "
+                            "constraint: Member must not be null"
+                        )
+                    continue
+                out[member] = member_decoder(item, here, wire, errors)
+            return out
+
+        return decode
+
+    def _list(self, shape: Mapping[str, Any], hidden: bool, echo: bool) -> Decoder:
+        ref = shape["member"]
+        own = _size_rules(shape)
+        item_shape = self._shapes[ref["shape"]]
+        if item_shape["type"] in _SCALARS:
+            convert, ok, rules = self.scalar(ref["shape"])
+            items = _bracket("Member must satisfy constraint", rules)
+
+            def decode(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+                if type(value) is not list:
+                    _wrong_container(value, "list")
+                out = [convert(item) for item in value if item is not None]
+                _check_size(own, out, echo, parent, name, errors)
+                if ok is not None and not all(map(ok, out)):
+                    errors.append(_violation(_show(out) if echo else None, parent, name, items))
+                return out
+
+            return decode
+        item_decoder = self.decoder(ref["shape"], hidden or bool(ref.get("sensitive")))
+
+        def decode_nested(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+            if type(value) is not list:
+                _wrong_container(value, "list")
+            here, mark = _path(parent, name), len(errors)
+            out = [
+                item_decoder(item, f"{here}.{index}", "member", errors)
+                for index, item in enumerate(value, 1)
+                if item is not None
+            ]
+            _check_size(own, out, echo, parent, name, errors, mark)
+            return out
+
+        return decode_nested
+
+    def _map(self, shape: Mapping[str, Any], hidden: bool, echo: bool) -> Decoder:
+        own = _size_rules(shape)
+        _, key_ok, key_rules = self.scalar(shape["key"]["shape"])
+        keys = _bracket("Map keys must satisfy constraint", key_rules)
+        ref = shape["value"]
+        if self._shapes[ref["shape"]]["type"] in _SCALARS:
+            convert, value_ok, value_rules = self.scalar(ref["shape"])
+            item_decoder = None
+        else:
+            convert, value_ok, value_rules = _passthrough, None, ()
+            item_decoder = self.decoder(ref["shape"], hidden or bool(ref.get("sensitive")))
+        values = _bracket("Map value must satisfy constraint", value_rules)
+
+        def decode(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+            if type(value) is not dict:
+                _wrong_container(value, "map")
+            mark, here = len(errors), _path(parent, name)
+            if item_decoder is None:
+                out = {k: convert(v) for k, v in value.items() if v is not None}
+            else:
+                out = {
+                    k: item_decoder(v, f"{here}.{k}", "member", errors)
+                    for k, v in value.items()
+                    if v is not None
+                }
+            _check_size(own, out, echo, parent, name, errors, mark)
+            shown = _show(out) if echo else None
+            if key_ok is not None and not all(map(key_ok, out)):
+                errors.append(_violation(shown, parent, name, keys))
+            if value_ok is not None and not all(map(value_ok, out.values())):
+                errors.append(_violation(shown, parent, name, values))
+            return out
+
+        return decode
+
+
+def _passthrough(value: Any, *_: Any) -> Any:
+    return value
+
+
+def _bracket(prefix: str, rules: tuple[_Rule, ...]) -> str:
+    return f"{prefix}: [" + ", ".join(description for description, _ in rules) + "]"
+
+
+def _scalar_rules(shape: Mapping[str, Any]) -> _Scalar:
+    """Conversion and constraints of a scalar shape, in the order AWS lists them."""
+    kind = shape["type"]
+    low, high = shape.get("min"), shape.get("max")
+    rules: list[_Rule] = []
+    if kind in ("string", "blob"):
+        rules.extend(_size_rules(shape)[1])
+    elif kind in ("integer", "long", "float", "double"):
+        if high is not None:
+            rules.append(
+                (f"Member must have value less than or equal to {high}", lambda v: v <= high)
+            )
+        if low is not None:
+            rules.append(
+                (f"Member must have value greater than or equal to {low}", lambda v: v >= low)
+            )
+    pattern = shape.get("pattern") if kind == "string" else None
+    matcher = _java_pattern(pattern).fullmatch if pattern is not None else None
+    if matcher is not None:
+        rules.append(
+            (
+                f"Member must satisfy regular expression pattern: {pattern}",
+                lambda v: matcher(v) is not None,
+            )
+        )
+    enum = shape.get("enum") if kind == "string" else None
+    allowed = frozenset(enum or ())
+    if enum:
+        rules.append(
+            (f"Member must satisfy enum value set: [{', '.join(enum)}]", allowed.__contains__)
+        )
+    if not rules:
+        return _CONVERTERS[kind], None, ()
+    lo, hi = (low if low is not None else -_INF), (high if high is not None else _INF)
+    measure = len if kind in ("string", "blob") else _identity
+
+    def ok(value: Any) -> bool:
+        return (
+            lo <= measure(value) <= hi
+            and (matcher is None or matcher(value) is not None)
+            and (not allowed or value in allowed)
+        )
+
+    return _CONVERTERS[kind], ok, tuple(rules)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _size_rules(shape: Mapping[str, Any]) -> tuple[Callable[[Any], bool] | None, tuple[_Rule, ...]]:
+    """Length constraints of a string, blob, list or map: (all hold or None, rules)."""
+    low, high = shape.get("min"), shape.get("max")
+    rules: list[_Rule] = []
+    if high is not None:
+        rules.append(
+            (f"Member must have length less than or equal to {high}", lambda v: len(v) <= high)
+        )
+    if low is not None:
+        rules.append(
+            (f"Member must have length greater than or equal to {low}", lambda v: len(v) >= low)
+        )
+    if not rules:
+        return None, ()
+    lo, hi = low or 0, high if high is not None else _INF
+    return (lambda v: lo <= len(v) <= hi), tuple(rules)
+
+
+def _check_size(
+    own: tuple[Callable[[Any], bool] | None, tuple[_Rule, ...]],
+    value: Any,
+    echo: bool,
+    parent: str,
+    name: str,
+    errors: list[str],
+    mark: int | None = None,
+) -> None:
+    """Report a container's own length breaks, ahead of its items' (at `mark`)."""
+    ok, rules = own
+    if ok is None or ok(value):
+        return
+    shown = _show(value) if echo else None
+    at = len(errors) if mark is None else mark
+    errors[at:at] = [
+        _violation(shown, parent, name, text) for text, check in rules if not check(value)
+    ]
+
+
+def _scalar_decoder(kind: str, scalar: _Scalar, echo: bool) -> Decoder:
+    convert, ok, rules = scalar
+
+    def report(value: Any, parent: str, name: str, errors: list[str]) -> None:
+        shown = _show(value) if echo else None
+        errors.extend(
+            _violation(shown, parent, name, text) for text, check in rules if not check(value)
+        )
+
+    if kind == "string":  # the common case, without a conversion call
+
+        def decode_string(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+            if type(value) is not str:
+                _wrong_type(value, "a String")
+            if ok is not None and not ok(value):
+                report(value, parent, name, errors)
+            return value
+
+        return decode_string
+
+    def decode(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+        value = convert(value)
+        if ok is not None and not ok(value):
+            report(value, parent, name, errors)
+        return value
+
+    return decode
+
+
+# --- Java regular expressions as Python `re` ---------------------------------------
+
+_JAVA_DOT = r"[^\n\r\x85\u2028\u2029]"  # Java's `.` stops at every line terminator
+_JAVA_END = r"(?=(?:\r\n|[\n\r\x85\u2028\u2029])?\Z)"  # Java's `\Z`
+_POSIX = {
+    "Lower": "a-z",
+    "Upper": "A-Z",
+    "ASCII": r"\x00-\x7f",
+    "Alpha": "a-zA-Z",
+    "Digit": "0-9",
+    "Alnum": "a-zA-Z0-9",
+    "Punct": r"!-/:-@\[-`{-~",
+    "Graph": "!-~",
+    "Print": " -~",
+    "Blank": r" \t",
+    "Cntrl": r"\x00-\x1f\x7f",
+    "XDigit": "0-9a-fA-F",
+    "Space": r" \t\n\x0b\f\r",
+}
+
+
+@cache
+def _java_pattern(pattern: str) -> re.Pattern[str]:
+    """A model pattern (Java syntax) as a compiled Python pattern; ValueError if untranslatable."""
+    try:
+        return re.compile(_JavaRegex(pattern).translate(), re.ASCII)
+    except re.error as error:
+        raise ValueError(f"cannot translate Java pattern {pattern!r}: {error}") from None
+
+
+def _char(code: int) -> str:
+    """One code point as a pattern atom that means only itself, in or out of a class."""
+    char = chr(code)
+    return char if char.isascii() and char.isalnum() else f"\\U{code:08x}"
+
+
+@cache
+def _category_runs() -> dict[str, list[tuple[int, int]]]:
+    """Code point runs per two-letter general category, from one pass over Unicode."""
+    runs: dict[str, list[tuple[int, int]]] = {"Cn": [(0x40000, 0xDFFFF)]}  # planes 4-13: empty
+    for span in (range(0x40000), range(0xE0000, 0x110000)):
+        code = span.start
+        for category, group in groupby(map(unicodedata.category, map(chr, span))):
+            size = sum(1 for _ in group)
+            runs.setdefault(category, []).append((code, code + size - 1))
+            code += size
+    return runs
+
+
+@cache
+def _unicode_class(category: str) -> str:
+    """Class ranges of a general category (`\\p{L}`, `\\p{Lu}`), which `re` lacks."""
+    found = sorted(
+        run for name, runs in _category_runs().items() if name.startswith(category) for run in runs
+    )
+    merged: list[list[int]] = []
+    for first, last in found:
+        if merged and merged[-1][1] == first - 1:
+            merged[-1][1] = last
+        else:
+            merged.append([first, last])
+    return "".join(_char(a) if a == b else f"{_char(a)}-{_char(b)}" for a, b in merged)
+
+
+class _JavaRegex:
+    """A one-pass translator of the java.util.regex syntax the AWS models use."""
+
+    def __init__(self, source: str) -> None:
+        self.source, self.at = source, 0
+        self.groups = _count_groups(source)
+
+    def translate(self) -> str:
+        source, out = self.source, []
+        while self.at < len(source):
+            char = source[self.at]
+            if char == "\\":
+                out.append(self._escape(in_class=False)[0])
+            elif char == "[":
+                out.append(self._char_class())
+            elif char == ".":
+                out.append(_JAVA_DOT)
+                self.at += 1
+            elif (
+                source.startswith("(?<", self.at) and source[self.at + 3 : self.at + 4] not in "=!"
+            ):
+                out.append("(?P<")  # a named group
+                self.at += 3
+            else:
+                out.append(char)
+                self.at += 1
+        return "".join(out)
+
+    def _take(self, count: int) -> str:
+        text = self.source[self.at : self.at + count]
+        if len(text) != count:
+            raise ValueError(f"truncated escape in {self.source!r}")
+        self.at += count
+        return text
+
+    def _escape(self, in_class: bool) -> tuple[str, bool]:
+        """The escape at `at` as (Python text, whether it is exactly one character)."""
+        self.at += 1
+        char = self._take(1)
+        if char in "pP":
+            name = self._take(1)
+            if name == "{":
+                end = self.source.index("}", self.at)
+                name, self.at = self.source[self.at : end], end + 1
+            content = _property(name)
+            if in_class and char == "P":
+                raise ValueError("\\P inside a character class is not supported")
+            if in_class:
+                return content, False
+            return ("[^" if char == "P" else "[") + content + "]", False
+        if char == "Q":
+            end = self.source.find("\\E", self.at)
+            end = len(self.source) if end < 0 else end
+            text, self.at = self.source[self.at : end], end + 2
+            return "".join(_char(ord(c)) for c in text), len(text) == 1
+        if char in "dDsSwW" or (char in "bBA" and not in_class):
+            return "\\" + char, False
+        if char in "zZ" and not in_class:
+            return ("\\Z" if char == "z" else _JAVA_END), False
+        simple = {"t": 9, "n": 10, "r": 13, "f": 12, "a": 7, "e": 27}
+        if char in simple:
+            return _char(simple[char]), True
+        if char == "u":
+            return _char(int(self._take(4), 16)), True
+        if char == "x":
+            if self.source.startswith("{", self.at):
+                end = self.source.index("}", self.at)
+                digits, self.at = self.source[self.at + 1 : end], end + 1
+                return _char(int(digits, 16)), True
+            return _char(int(self._take(2), 16)), True
+        if char == "0":
+            digits = ""
+            while len(digits) < 3 and self.source[self.at : self.at + 1] in tuple("01234567"):
+                if int(digits + self.source[self.at], 8) > 0o377:
+                    break
+                digits += self._take(1)
+            return _char(int(digits or "0", 8)), True
+        if char == "c":
+            return _char(ord(self._take(1)) ^ 64), True
+        if char == "k" and not in_class and self.source.startswith("<", self.at):
+            end = self.source.index(">", self.at)
+            name, self.at = self.source[self.at + 1 : end], end + 1
+            return f"(?P={name})", False
+        if char.isdigit() and not in_class:  # Java takes the longest group number that exists
+            number = int(char)
+            while self.source[self.at : self.at + 1].isdigit():
+                longer = number * 10 + int(self.source[self.at])
+                if longer > self.groups:
+                    break
+                number, self.at = longer, self.at + 1
+            return f"(?:\\{number})", False
+        if char.isascii() and char.isalnum():
+            raise ValueError(f"unsupported Java escape \\{char} in {self.source!r}")
+        return _char(ord(char)), True
+
+    def _char_class(self) -> str:
+        """A `[...]` class; literal specials are escaped so `re` sees no set operations."""
+        source = self.source
+        self.at += 1
+        negate = source.startswith("^", self.at)
+        self.at += negate
+        atoms: list[tuple[str, bool | None]] = []  # (text, single char); None marks a bare "-"
+        while True:
+            if self.at >= len(source):
+                raise ValueError(f"unclosed character class in {source!r}")
+            char = source[self.at]
+            if char == "]" and atoms:
+                self.at += 1
+                break
+            if char == "[" or source.startswith("&&", self.at):
+                raise ValueError(f"nested classes and intersections are not supported: {source!r}")
+            if char == "\\":
+                atoms.append(self._escape(in_class=True))
+                continue
+            atoms.append(("-", None) if char == "-" else (_char(ord(char)), True))
+            self.at += 1
+        body, index = [], 0
+        while index < len(atoms):
+            text, single = atoms[index]
+            if single is None:
+                body.append(_char(ord("-")))
+            elif (
+                single
+                and index + 2 < len(atoms)
+                and atoms[index + 1][1] is None
+                and atoms[index + 2][1]
+            ):
+                body.append(f"{text}-{atoms[index + 2][0]}")
+                index += 2
+            else:
+                body.append(text)
+            index += 1
+        return ("[^" if negate else "[") + "".join(body) + "]"
+
+
+def _property(name: str) -> str:
+    """Class content of `\\p{name}`: a POSIX class (ASCII, as in Java) or a Unicode category."""
+    if name in _POSIX:
+        return _POSIX[name]
+    category = name.removeprefix("Is").removeprefix("general_category=").removeprefix("gc=")
+    content = _unicode_class(category) if re.fullmatch("[CLMNPSZ][a-z]?", category) else ""
+    if not content:
+        raise ValueError(f"unsupported Java property \\p{{{name}}}")
+    return content
+
+
+def _count_groups(source: str) -> int:
+    """Capturing groups in a Java pattern, so `\\17` can be read as Java reads it."""
+    count, index, in_class = 0, 0, False
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(" and (
+            not source.startswith("(?", index)
+            or (source.startswith("(?<", index) and source[index + 3 : index + 4] not in "=!")
+        ):
+            count += 1
+        index += 1
+    return count

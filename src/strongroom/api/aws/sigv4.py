@@ -1,0 +1,457 @@
+"""AWS Signature Version 4 (AWS4-HMAC-SHA256), verified on the server side.
+
+`SigV4Verifier.verify` takes a request as an ASGI server hands it over (method, raw path,
+raw query, lowercase header pairs, body) and returns the caller's `Credential`, or raises
+the error AWS raises, with AWS's message: `MissingAuthenticationToken` (no auth at all),
+`IncompleteSignatureException` (malformed auth), `InvalidSignatureException` (wrong
+signature, time or scope) or `UnrecognizedClientException` (unknown access key id).
+
+Invariants:
+- The signature is compared in constant time; no message holds the secret key, the
+  expected signature or the canonical request (it may echo what the client sent).
+- Header auth (Authorization + X-Amz-Date or Date) and presigned query auth
+  (X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature) are both
+  accepted, never together. `host` must be signed. X-Amz-Security-Token is only data.
+- The request time lies within `max_skew_seconds` of the injected clock, both ways; a
+  presigned request may be older, up to its X-Amz-Expires. The scope is
+  `<key>/<request day>/<region>/<service>/aws4_request`; the caller checks region and
+  service against what it serves.
+- Canonical URI as for every service but S3: dot segments and repeated slashes removed,
+  then each segment URI-encoded as sent (a percent-encoded path is encoded twice, as the
+  SDKs sign it). Canonical query: names and values percent-decoded, re-encoded leaving
+  only A-Z a-z 0-9 - _ . ~ bare, sorted by name then value.
+- X-Amz-Content-Sha256, when sent, is the signed payload hash: UNSIGNED-PAYLOAD, or
+  exactly sha256(body). Without it the body's own hash is signed.
+- hashlib/hmac serve here because SigV4 is a wire protocol, not key material: no key that
+  Strongroom protects passes through this module. Derived signing keys are cached per
+  (secret, scope) in a small bounded dict; verification needs no lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from calendar import timegm
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from email.utils import mktime_tz, parsedate_tz
+from typing import NamedTuple
+from urllib.parse import quote, unquote_to_bytes
+
+from strongroom.errors import (
+    IncompleteSignatureException,
+    InvalidSignatureException,
+    MissingAuthenticationToken,
+    UnrecognizedClientException,
+)
+
+__all__ = ["Credential", "SigV4Verifier"]
+
+_ALGORITHM = b"AWS4-HMAC-SHA256"
+_TERMINATOR = b"aws4_request"
+_UNSIGNED_PAYLOAD = b"UNSIGNED-PAYLOAD"
+_MAX_EXPIRES = 604800  # one week, as AWS allows
+_KEY_CACHE_SIZE = 512
+_DAY_CACHE_SIZE = 64
+
+_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. "
+    "Consult the service documentation for details."
+)
+_MISSING_TOKEN = "Missing Authentication Token"
+_UNKNOWN_KEY = "The security token included in the request is invalid."
+_HOST_UNSIGNED = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+_HEADER_REQUIRES = "Authorization header requires '{}' parameter."
+_HEADER_REQUIRES_DATE = (
+    "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+)
+_QUERY_REQUIRES = "AWS query-string parameters must include '{}'."
+_REEXAMINE_QUERY = "Re-examine the query-string parameters."
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """Who signed, and the scope they signed for."""
+
+    access_key_id: str
+    date: str  # YYYYMMDD from the scope
+    region: str
+    service: str
+
+
+class _Auth(NamedTuple):
+    """The signature parameters of one request, as sent (not yet trusted)."""
+
+    credential: bytes
+    signed_headers: bytes
+    signature: bytes
+    stamp: bytes  # the request time as sent: ISO 8601 basic, or an HTTP Date
+    presigned: bool  # query auth (its X-Amz-Signature is not part of the canonical query)
+    expires: int | None  # presigned lifetime in seconds, if X-Amz-Expires was sent
+
+
+class SigV4Verifier:
+    """Checks AWS4-HMAC-SHA256 signatures against secrets from `lookup_secret`."""
+
+    __slots__ = ("_clock", "_days", "_keys", "_lookup_secret", "_max_skew")
+
+    def __init__(
+        self,
+        lookup_secret: Callable[[str], str | None],
+        clock: Callable[[], float],
+        max_skew_seconds: int = 300,
+    ) -> None:
+        self._lookup_secret = lookup_secret
+        self._clock = clock
+        self._max_skew = max_skew_seconds
+        self._keys: dict[tuple[str, bytes], bytes] = {}
+        self._days: dict[bytes, int] = {}
+
+    def verify(
+        self,
+        method: str,
+        raw_path: str,
+        query_string: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> Credential:
+        """The request's credential if its signature holds, else the AWS error."""
+        first = dict(reversed(headers))  # the first value of each name wins
+        pairs = _query_pairs(query_string) if query_string else []
+        presigned = _first_value(pairs, b"X-Amz-Algorithm")
+        authorization = first.get(b"authorization")
+        if authorization is not None:
+            if presigned is not None:
+                raise InvalidSignatureException(_MISMATCH)
+            auth = _header_auth(authorization, first)
+        elif presigned is not None:
+            auth = _query_auth(presigned, pairs)
+        else:
+            raise MissingAuthenticationToken(_MISSING_TOKEN)
+        names = auth.signed_headers.lower().split(b";")
+        if b"host" not in names and b":authority" not in names:
+            raise InvalidSignatureException(_HOST_UNSIGNED)
+        stamp, when = self._request_time(auth.stamp)
+        self._check_time(stamp, when, auth.expires)
+        credential, scope = _check_scope(auth.credential, stamp)
+        secret = self._lookup_secret(credential.access_key_id)
+        if secret is None:
+            raise UnrecognizedClientException(_UNKNOWN_KEY)
+        names.sort()
+        canonical = _canonical_request(method, raw_path, pairs, auth, names, headers, first, body)
+        to_sign = b"%s\n%s\n%s\n%s" % (
+            _ALGORITHM,
+            stamp,
+            scope,
+            hashlib.sha256(canonical).hexdigest().encode("ascii"),
+        )
+        expected = hmac.digest(self._signing_key(secret, scope), to_sign, "sha256").hex()
+        if not hmac.compare_digest(expected.encode("ascii"), auth.signature):
+            raise InvalidSignatureException(_MISMATCH)
+        return credential
+
+    def _request_time(self, sent: bytes) -> tuple[bytes, int]:
+        """The request time as ISO 8601 basic and as epoch seconds (X-Amz-Date or Date)."""
+        sent = sent.strip()
+        when = self._epoch(sent)
+        if when is not None:
+            return sent, when
+        parsed = parsedate_tz(sent.decode("latin-1"))
+        if parsed is not None and parsed[9] is not None:  # an HTTP date, with its zone
+            try:
+                when = mktime_tz(parsed)
+                return _iso_basic(when).encode("ascii"), when
+            except (OverflowError, ValueError, OSError):
+                pass
+        raise IncompleteSignatureException(
+            f"Date must be in ISO-8601 'basic format'. Got '{sent.decode('latin-1')}'. "
+            "See http://en.wikipedia.org/wiki/ISO_8601"
+        )
+
+    def _epoch(self, stamp: bytes) -> int | None:
+        """Seconds since the epoch of a `YYYYMMDDTHHMMSSZ` stamp, or None if it is not one."""
+        if len(stamp) != 16 or stamp[8] != 0x54 or stamp[15] != 0x5A:  # 'T', 'Z'
+            return None
+        day, clock = stamp[:8], stamp[9:15]
+        if not (day.isdigit() and clock.isdigit()):
+            return None
+        midnight = self._days.get(day)
+        if midnight is None:
+            try:
+                midnight = timegm(date(int(day[:4]), int(day[4:6]), int(day[6:])).timetuple())
+            except ValueError:
+                return None
+            if len(self._days) >= _DAY_CACHE_SIZE:
+                self._days.clear()
+            self._days[day] = midnight
+        hours, minutes, seconds = int(clock[:2]), int(clock[2:4]), int(clock[4:])
+        if hours > 23 or minutes > 59 or seconds > 59:
+            return None
+        return midnight + hours * 3600 + minutes * 60 + seconds
+
+    def _check_time(self, stamp: bytes, when: int, expires: int | None) -> None:
+        """Refuse a request signed too far in the future, or too long ago."""
+        now = self._clock()
+        skew = self._max_skew
+        if when > now + skew:
+            raise InvalidSignatureException(
+                f"Signature not yet current: {stamp.decode('ascii')} is still later than "
+                f"{_iso_basic(now + skew)} ({_iso_basic(now)} + {_duration(skew)})"
+            )
+        window = skew
+        if when < now - window:
+            raise InvalidSignatureException(
+                f"Signature expired: {stamp.decode('ascii')} is now earlier than "
+                f"{_iso_basic(now - window)} ({_iso_basic(now)} - {_duration(window)})"
+            )
+
+    def _signing_key(self, secret: str, scope: bytes) -> bytes:
+        """kSigning for a secret and a `date/region/service/aws4_request` scope, cached."""
+        cache_key = (secret, scope)
+        key = self._keys.get(cache_key)
+        if key is None:
+            key = ("AWS4" + secret).encode("utf-8")
+            for part in scope.split(b"/"):
+                key = hmac.digest(key, part, "sha256")
+            if len(self._keys) >= _KEY_CACHE_SIZE:
+                self._keys.clear()
+            self._keys[cache_key] = key
+        return key
+
+
+def _header_auth(value: bytes, first: dict[bytes, bytes]) -> _Auth:
+    """The parameters of an `Authorization: AWS4-HMAC-SHA256 ...` header."""
+    text = value.strip()
+    algorithm, _, rest = text.partition(b" ")
+    if algorithm != _ALGORITHM:
+        raise IncompleteSignatureException(
+            f"Unsupported AWS 'algorithm': '{algorithm.decode('latin-1')}'."
+        )
+    params: dict[bytes, bytes] = {}
+    for item in rest.split(b","):
+        item = item.strip()
+        if not item:
+            continue
+        name, equals, param = item.partition(b"=")
+        if not equals:
+            raise IncompleteSignatureException(
+                f"'{item.decode('latin-1')}' not a valid key=value pair (missing equal-sign) "
+                f"in Authorization header: '{text.decode('latin-1')}'."
+            )
+        params[name] = param  # the last one of a name wins, as AWS does
+    stamp = first.get(b"x-amz-date")
+    if stamp is None:
+        stamp = first.get(b"date")
+    missing = [
+        _HEADER_REQUIRES.format(name.decode("ascii"))
+        for name in (b"Credential", b"Signature", b"SignedHeaders")
+        if name not in params
+    ]
+    if stamp is None:
+        missing.append(_HEADER_REQUIRES_DATE)
+    if missing or stamp is None:
+        missing.append(f"Authorization={text.decode('latin-1')}")
+        raise IncompleteSignatureException(" ".join(missing))
+    return _Auth(
+        params[b"Credential"], params[b"SignedHeaders"], params[b"Signature"], stamp, False, None
+    )
+
+
+def _query_auth(algorithm: bytes, pairs: list[tuple[bytes, bytes]]) -> _Auth:
+    """The parameters of a presigned request (X-Amz-* in the query)."""
+    if algorithm != _ALGORITHM:
+        raise MissingAuthenticationToken(_MISSING_TOKEN)
+    params = dict(reversed(pairs))  # the first one of a name wins
+    wanted = (b"X-Amz-Credential", b"X-Amz-Signature", b"X-Amz-SignedHeaders", b"X-Amz-Date")
+    missing = [
+        _QUERY_REQUIRES.format(name.decode("ascii")) for name in wanted if name not in params
+    ]
+    if missing:
+        missing.append(_REEXAMINE_QUERY)
+        raise IncompleteSignatureException(" ".join(missing))
+    expires = params.get(b"X-Amz-Expires")
+    return _Auth(
+        params[b"X-Amz-Credential"],
+        params[b"X-Amz-SignedHeaders"],
+        params[b"X-Amz-Signature"],
+        params[b"X-Amz-Date"],
+        True,
+        None if expires is None else _expires(expires),
+    )
+
+
+def _expires(sent: bytes) -> int:
+    """X-Amz-Expires as seconds: a whole number up to a week."""
+    if not sent.isdigit():
+        if sent[:1] == b"-" and sent[1:].isdigit():
+            raise IncompleteSignatureException("X-Amz-Expires must be non-negative")
+        raise IncompleteSignatureException("X-Amz-Expires should be a number")
+    seconds = int(sent)
+    if seconds > _MAX_EXPIRES:
+        raise IncompleteSignatureException(
+            f"X-Amz-Expires must be less than a week (in seconds) that is {_MAX_EXPIRES}"
+        )
+    return seconds
+
+
+def _check_scope(credential: bytes, stamp: bytes) -> tuple[Credential, bytes]:
+    """The credential and its scope (`date/region/service/aws4_request`), if well formed."""
+    parts = credential.split(b"/")
+    if len(parts) != 5:
+        raise IncompleteSignatureException(
+            "Credential must have exactly 5 slash-delimited elements, "
+            f"e.g. keyid/date/region/service/term, got '{credential.decode('latin-1')}'"
+        )
+    key_id, day, region, service, terminator = (part.decode("latin-1") for part in parts)
+    problems = []
+    if parts[4] != _TERMINATOR:
+        problems.append(
+            f"Credential should be scoped with a valid terminator: 'aws4_request', "
+            f"not '{terminator}'."
+        )
+    if parts[1] != stamp[:8]:
+        problems.append(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+            f"from HTTP: '{day}' != '{stamp[:8].decode('ascii')}', "
+            f"from '{stamp.decode('ascii')}'."
+        )
+    if problems:
+        raise InvalidSignatureException(" ".join(problems))
+    return Credential(key_id, day, region, service), credential[len(parts[0]) + 1 :]
+
+
+def _canonical_request(
+    method: str,
+    raw_path: str,
+    pairs: list[tuple[bytes, bytes]],
+    auth: _Auth,
+    names: list[bytes],
+    headers: Sequence[tuple[bytes, bytes]],
+    first: dict[bytes, bytes],
+    body: bytes,
+) -> bytes:
+    """The canonical request over the sorted signed header `names`."""
+    try:
+        return b"\n".join(
+            (
+                method.encode("ascii"),
+                _canonical_uri(raw_path),
+                _canonical_query(pairs, auth.presigned),
+                _canonical_headers(names, first, _repeated(headers, first)),
+                b";".join(names),
+                _payload_hash(first.get(b"x-amz-content-sha256"), body),
+            )
+        )
+    except UnicodeEncodeError:  # a method or path no client could have signed
+        raise InvalidSignatureException(_MISMATCH) from None
+
+
+def _query_pairs(query: bytes) -> list[tuple[bytes, bytes]]:
+    """The query's (name, value) pairs in order, percent-decoded ('+' stays '+')."""
+    pairs = []
+    for item in query.split(b"&"):
+        if not item:
+            continue
+        name, _, value = item.partition(b"=")
+        if b"%" in name:
+            name = unquote_to_bytes(name)
+        if b"%" in value:
+            value = unquote_to_bytes(value)
+        pairs.append((name, value))
+    return pairs
+
+
+def _first_value(pairs: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The first value of a query parameter, or None."""
+    for key, value in pairs:
+        if key == name:
+            return value
+    return None
+
+
+def _canonical_query(pairs: list[tuple[bytes, bytes]], presigned: bool) -> bytes:
+    """Pairs AWS-encoded and sorted; a presigned request's X-Amz-Signature left out."""
+    if not pairs:
+        return b""
+    encoded = sorted(
+        (quote(name, safe=""), quote(value, safe=""))
+        for name, value in pairs
+        if not (presigned and name == b"X-Amz-Signature")
+    )
+    return "&".join([f"{name}={value}" for name, value in encoded]).encode("ascii")
+
+
+def _canonical_uri(raw_path: str) -> bytes:
+    """The path normalized (no dot segments, no repeated slashes), then URI-encoded."""
+    if raw_path == "/" or not raw_path:
+        return b"/"
+    kept: list[str] = []
+    for segment in raw_path.split("/"):
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment and segment != ".":
+            kept.append(segment)
+    path = "/".join(kept)
+    if raw_path[0] == "/":
+        path = "/" + path
+    if kept and raw_path[-1] == "/":
+        path += "/"
+    return quote(path, safe="/", errors="surrogateescape").encode("ascii")
+
+
+def _repeated(
+    headers: Sequence[tuple[bytes, bytes]], first: dict[bytes, bytes]
+) -> dict[bytes, list[bytes]] | None:
+    """Every value, in order, of each header name sent more than once; None if none is."""
+    if len(first) == len(headers):
+        return None
+    values: dict[bytes, list[bytes]] = {}
+    for name, value in headers:
+        values.setdefault(name, []).append(value)
+    return {name: sent for name, sent in values.items() if len(sent) > 1}
+
+
+def _canonical_headers(
+    names: list[bytes], first: dict[bytes, bytes], repeated: dict[bytes, list[bytes]] | None
+) -> bytes:
+    """`name:value` lines of the signed headers: values trimmed, inner spaces collapsed,
+    repeated names joined with ','; each line ends with a newline."""
+    lines = []
+    for name in names:
+        if repeated is not None and name in repeated:
+            value = b",".join([b" ".join(sent.split()) for sent in repeated[name]])
+        else:
+            sent = first.get(name)
+            if sent is None:
+                continue
+            value = b" ".join(sent.split())
+        lines.append(name + b":" + value)
+    lines.append(b"")
+    return b"\n".join(lines)
+
+
+def _payload_hash(declared: bytes | None, body: bytes) -> bytes:
+    """The signed payload hash: X-Amz-Content-Sha256 if sent (UNSIGNED-PAYLOAD, or it must
+    be the body's hash), else the body's hash."""
+    if declared is None:
+        return hashlib.sha256(body).hexdigest().encode("ascii")
+    declared = declared.strip()
+    if declared == _UNSIGNED_PAYLOAD:
+        return declared
+    if declared.lower() != hashlib.sha256(body).hexdigest().encode("ascii"):
+        raise InvalidSignatureException(_MISMATCH)
+    return declared
+
+
+def _iso_basic(when: float) -> str:
+    """`YYYYMMDDTHHMMSSZ` of an epoch time."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(when))
+
+
+def _duration(seconds: int) -> str:
+    """A window as AWS words it: '5 min.'."""
+    return f"{seconds // 60} min." if seconds % 60 == 0 else f"{seconds} sec."

@@ -1,0 +1,107 @@
+"""The operator API over HTTP: health, status, unseal, seal; and the dev-only reset.
+
+    GET  /sys/health   200 unsealed, 503 sealed, 501 not initialized
+    GET  /sys/status   {"initialized", "sealed", "threshold", "shares", "progress"}
+    POST /sys/unseal   {"key": "<share>"} or {"reset": true}      (no credentials: shares are)
+    POST /sys/seal     SigV4-signed by a known access key
+    POST /moto-api/reset   dev mode only, unsigned: wipe every service's state
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+
+from strongroom.api.aws import errors as wire_errors
+from strongroom.api.sys.operator import Operator
+from strongroom.errors import StrongroomError
+
+log = logging.getLogger("strongroom.api")
+
+Authenticate = Callable[[str, str, bytes, Sequence[tuple[bytes, bytes]], bytes], None]
+
+
+def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
+    return status, orjson.dumps({"__type": code, "message": message})
+
+
+class SysRoutes:
+    """Dispatches /sys/* and the dev reset."""
+
+    def __init__(
+        self,
+        operator: Operator,
+        authenticate: Authenticate,
+        reset: Callable[[], None] | None,
+    ) -> None:
+        self._operator = operator
+        self._authenticate = authenticate
+        self._reset = reset
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        scope: Any,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        request_id: str,
+    ) -> tuple[int, bytes]:
+        """(status, JSON body) for one operator request; never raises."""
+        try:
+            return self._route(method, path, scope, headers, body)
+        except StrongroomError as error:
+            return _error(wire_errors.status_of(error), error.code, error.message)
+        except Exception:
+            log.exception("internal error in %s %s (request id %s)", method, path, request_id)
+            status, code, message = wire_errors.internal_error(None, request_id)
+            return _error(status, code, message)
+
+    def _route(
+        self,
+        method: str,
+        path: str,
+        scope: Any,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> tuple[int, bytes]:
+        if path == "/sys/health" and method in ("GET", "HEAD"):
+            status = self._operator.status()
+            code = 501 if not status["initialized"] else 503 if status["sealed"] else 200
+            return code, orjson.dumps(status)
+        if path == "/sys/status" and method == "GET":
+            return 200, orjson.dumps(self._operator.status())
+        if path == "/sys/unseal" and method == "POST":
+            request = _json_object(body)
+            if request.get("reset") is True:
+                return 200, orjson.dumps(self._operator.reset_progress())
+            share = request.get("key")
+            if not isinstance(share, str):
+                return _error(400, "ValidationException", "Give the unseal share as 'key'.")
+            return 200, orjson.dumps(self._operator.submit_share(share))
+        if path == "/sys/seal" and method == "POST":
+            raw_path = scope.get("raw_path")
+            raw = raw_path.decode("latin-1") if raw_path else path
+            self._authenticate(method, raw, scope["query_string"], headers, body)
+            return 200, orjson.dumps(self._operator.seal())
+        if path == "/moto-api/reset" and method == "POST" and self._reset is not None:
+            self._reset()
+            return 200, orjson.dumps({"status": "ok"})
+        return _error(404, "NotFound", f"No route for {method} {path}.")
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = orjson.loads(body or b"{}")
+    except orjson.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise _BadRequest("The request body must be a JSON object.")
+    return value
+
+
+class _BadRequest(StrongroomError):
+    code = "SerializationException"

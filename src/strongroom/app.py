@@ -1,0 +1,239 @@
+"""The one place that wires concrete parts into a running Strongroom.
+
+`build` makes every component from a `Config`; `dev_bootstrap` initializes or unseals a
+dev server with its key file; `initialize` is `strongroom operator init`; `asgi_factory`
+is what uvicorn workers call. Nothing else constructs storage, seals or services.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from strongroom import config as config_module
+from strongroom.api.asgi import StrongroomAsgi
+from strongroom.api.aws.dispatch import AwsDispatcher, ServiceBinding
+from strongroom.api.aws.model import ServiceModel
+from strongroom.api.aws.sigv4 import SigV4Verifier
+from strongroom.api.sys import Operator, SysRoutes
+from strongroom.audit import AuditLog
+from strongroom.barrier import Barrier, View
+from strongroom.clock import Clock
+from strongroom.config import DEV_ACCOUNT_ID, Config, ConfigError
+from strongroom.crypto import certs, system_random
+from strongroom.errors import InvalidSignatureException
+from strongroom.identity import AccessKey, AccessKeyStore
+from strongroom.keystores import SoftwareKeyStore
+from strongroom.policy import AllowAuthenticated
+from strongroom.scheduler import Scheduler
+from strongroom.seal import DevKeySeal, SealConfig, ShamirSeal
+from strongroom.services import kms as kms_service
+from strongroom.storage.base import Storage
+from strongroom.storage.sqlite import SqliteStorage
+
+log = logging.getLogger("strongroom")
+
+SERVICE_PREFIXES = ("kms/", "keystores/")
+DEV_KEY_FILE = "dev-unseal.key"
+
+
+@dataclass(slots=True)
+class Strongroom:
+    """Every part of one server process."""
+
+    config: Config
+    storage: Storage
+    barrier: Barrier
+    clock: Clock
+    access_keys: AccessKeyStore
+    kms: kms_service.Kms
+    keystore: SoftwareKeyStore
+    operator: Operator
+    scheduler: Scheduler
+    asgi: StrongroomAsgi
+
+    def reset(self) -> None:
+        """Wipe every service's state (dev mode's `/moto-api/reset`); identity stays."""
+        _reset(self.barrier, self.kms, self.keystore)
+
+
+def _reset(barrier: Barrier, kms: kms_service.Kms, keystore: SoftwareKeyStore) -> None:
+    for prefix in SERVICE_PREFIXES:
+        barrier.delete_prefix(prefix)
+    kms.repository.forget()
+    keystore.forget()
+
+
+def _forget_secrets(
+    access_keys: AccessKeyStore, kms: kms_service.Kms, keystore: SoftwareKeyStore
+) -> None:
+    access_keys.forget_cache()
+    kms.repository.forget()
+    keystore.forget()
+
+
+def open_storage(config: Config) -> Storage:
+    """The configured storage (the embedded SQLite database for now)."""
+    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return SqliteStorage(config.database_path)
+
+
+def build(config: Config, storage: Storage | None = None) -> Strongroom:
+    """Wire a server process from `config`; it starts sealed."""
+    storage = storage or open_storage(config)
+    clock = Clock(config.dev_clock_offset)
+    barrier = Barrier(storage, system_random)
+    access_keys = AccessKeyStore(View(barrier, "identity/"), system_random)
+    keystore = SoftwareKeyStore(View(barrier, "keystores/software/"), system_random)
+    kms = kms_service.Kms(
+        kms_service.KmsRepository(View(barrier, "kms/")),
+        {keystore.name: keystore},
+        clock,
+        system_random,
+    )
+    verifier = SigV4Verifier(access_keys.secret_for, Clock().now)
+    dispatcher = AwsDispatcher(
+        [ServiceBinding(ServiceModel.load("kms"), kms_service.OPERATIONS, kms)],
+        verifier,
+        access_keys,
+        AllowAuthenticated(),
+        AuditLog(),
+        lambda: barrier.sealed,
+    )
+    operator = Operator(
+        barrier,
+        on_unseal=lambda: None,
+        on_seal=lambda: _forget_secrets(access_keys, kms, keystore),
+        auto_unseal=config.dev,
+    )
+
+    def authenticate(
+        method: str,
+        path: str,
+        query: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> None:
+        if barrier.sealed:
+            raise InvalidSignatureException("Strongroom is already sealed.")
+        verifier.verify(method, path, query, headers, body)
+
+    scheduler = Scheduler(
+        storage,
+        clock,
+        config.scheduler_interval,
+        [lambda: kms_service.run_maintenance(kms)],
+        lambda: not barrier.sealed,
+    )
+
+    async def on_startup() -> None:
+        scheduler.start()
+
+    async def on_shutdown() -> None:
+        await scheduler.stop()
+
+    reset = (lambda: _reset(barrier, kms, keystore)) if config.dev else None
+    sys_routes = SysRoutes(operator, authenticate, reset)
+    asgi = StrongroomAsgi(dispatcher, sys_routes, config.max_body_bytes, on_startup, on_shutdown)
+    return Strongroom(
+        config, storage, barrier, clock, access_keys, kms, keystore, operator, scheduler, asgi
+    )
+
+
+def dev_bootstrap(app: Strongroom) -> AccessKey:
+    """Initialize (first start) or unseal a dev server from its key file; returns its access key."""
+    config = app.config
+    seal = DevKeySeal(config.data_dir / DEV_KEY_FILE)
+    root_key = seal.load_or_create()
+    if app.barrier.is_initialized():
+        app.barrier.unseal(root_key)
+    else:
+        app.barrier.initialize(root_key)
+    account = config.account_id or DEV_ACCOUNT_ID
+    if config.access_key and config.secret_key:
+        existing = app.access_keys.find(config.access_key)
+        if existing is None or existing.secret_access_key != config.secret_key or (
+            existing.principal.account_id != account
+        ):
+            return app.access_keys.create(account, "root", config.access_key, config.secret_key)
+        return existing
+    remembered = app.barrier.get("identity/dev-default")
+    if remembered is not None:
+        key = app.access_keys.find(remembered.decode())
+        if key is not None:
+            return key
+    key = app.access_keys.create(account)
+    app.barrier.put("identity/dev-default", key.principal.access_key_id.encode())
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What `operator init` prints once and never again."""
+
+    shares: list[str]
+    threshold: int
+    access_key: AccessKey
+    ca_certificate: Path | None
+
+
+def initialize(config: Config, shares: int, threshold: int) -> InitResult:
+    """Create the root key (split in shares), keyring, first access key and TLS files."""
+    app = build(config)
+    try:
+        if app.barrier.is_initialized():
+            raise ConfigError(f"{config.data_dir} is already initialized.")
+        root_key, share_strings = ShamirSeal().initialize(shares, threshold)
+        app.barrier.write_core("seal-config", SealConfig(shares, threshold).to_json())
+        app.barrier.initialize(root_key)
+        key = app.access_keys.create(config.account_id or _new_account_id())
+        ca_path = _make_tls_files(config) if config.tls_cert is None else None
+        app.barrier.seal()
+        return InitResult(share_strings, threshold, key, ca_path)
+    finally:
+        app.storage.close()
+
+
+def _new_account_id() -> str:
+    return "".join(str(b % 10) for b in system_random(12))
+
+
+def _make_tls_files(config: Config) -> Path:
+    directory = config.tls_dir
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ca_cert, ca_key = certs.make_ca("Strongroom CA")
+    hosts = [config.host] if config.host not in ("127.0.0.1", "0.0.0.0", "::") else []
+    cert, key = certs.make_server_cert(ca_cert, ca_key, hosts, [])
+    _write_private(directory / "ca-key.pem", ca_key)
+    (directory / "ca.pem").write_bytes(ca_cert)
+    (directory / "server.pem").write_bytes(cert)
+    _write_private(directory / "server-key.pem", key)
+    return directory / "ca.pem"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_bytes(data)
+
+
+def tls_files(config: Config) -> tuple[Path, Path]:
+    """(certificate, private key) the HTTPS server uses."""
+    if config.tls_cert is not None and config.tls_key is not None:
+        return config.tls_cert, config.tls_key
+    cert, key = config.tls_dir / "server.pem", config.tls_dir / "server-key.pem"
+    if not cert.exists() or not key.exists():
+        raise ConfigError(
+            f"No TLS certificate: set tls_cert and tls_key, or run `strongroom operator init`."
+        )
+    return cert, key
+
+
+def asgi_factory() -> StrongroomAsgi:
+    """Build a worker's app from STRONGROOM_* variables (uvicorn `--factory`)."""
+    config = config_module.load()
+    app = build(config)
+    if config.dev:
+        dev_bootstrap(app)
+    return app.asgi

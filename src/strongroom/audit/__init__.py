@@ -1,0 +1,5 @@
+"""One audit record per call; fails closed."""
+
+from strongroom.audit.log import AuditLog, AuditSink, DiscardSink
+
+__all__ = ["AuditLog", "AuditSink", "DiscardSink"]

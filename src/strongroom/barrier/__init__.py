@@ -1,0 +1,22 @@
+"""The barrier: encryption at rest between the services and untrusted storage."""
+
+from strongroom.barrier.barrier import (
+    SEALED_MESSAGE,
+    AlreadyInitialized,
+    Barrier,
+    IntegrityError,
+    InvalidRootKey,
+    NotInitialized,
+)
+from strongroom.barrier.view import View, ViewTransaction
+
+__all__ = [
+    "SEALED_MESSAGE",
+    "AlreadyInitialized",
+    "Barrier",
+    "IntegrityError",
+    "InvalidRootKey",
+    "NotInitialized",
+    "View",
+    "ViewTransaction",
+]

@@ -1,0 +1,239 @@
+"""The barrier: the only door between Strongroom and its untrusted storage.
+
+Every value passes through AES-256-GCM under the active keyring term, with the storage
+path authenticated (see `record`). The keyring itself lives at `core/keyring`, encrypted
+by the root key, which is never stored here. While sealed, nothing is read or written:
+every call raises `ServiceUnavailable`. Paths under `core/` hold only what must be read
+before unsealing (the sealed keyring, the seal's public configuration) and are not
+reachable through the ordinary calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from strongroom.barrier import keyring as keyring_format
+from strongroom.barrier import record as record_format
+from strongroom.barrier.keyring import Keyring, KeyringUnreadable
+from strongroom.crypto import Aead, AuthenticationFailed, RandomBytes, system_random
+from strongroom.errors import ServiceUnavailable, StrongroomError
+from strongroom.storage.base import Reader, Storage, Transaction
+
+CORE_PREFIX = "core/"
+KEYRING_PATH = "core/keyring"
+SEALED_MESSAGE = "Strongroom is sealed: unseal it with `strongroom operator unseal`."
+
+
+class AlreadyInitialized(StrongroomError):
+    """The storage already holds a keyring."""
+
+    code = "AlreadyInitialized"
+
+
+class NotInitialized(StrongroomError):
+    """The storage holds no keyring yet: run `strongroom operator init`."""
+
+    code = "NotInitialized"
+
+
+class InvalidRootKey(StrongroomError):
+    """The candidate root key does not open the keyring."""
+
+    code = "InvalidUnsealKey"
+
+
+class IntegrityError(StrongroomError):
+    """A stored record failed authentication: the storage was altered."""
+
+    code = "InternalFailure"
+
+
+class _Cipher:
+    """The unsealed keyring, ready to encrypt and decrypt records."""
+
+    __slots__ = ("active_term", "aeads", "random")
+
+    def __init__(self, keyring: Keyring, random: RandomBytes) -> None:
+        self.aeads = {term: Aead(key) for term, key in keyring.keys.items()}
+        self.active_term = keyring.active_term
+        self.random = random
+
+    def seal(self, path: str, plaintext: bytes) -> bytes:
+        nonce = self.random(record_format.NONCE_BYTES)
+        header = record_format.Record(self.active_term, b"", b"").header()
+        aad = record_format.associated_data(header, path)
+        ciphertext = self.aeads[self.active_term].encrypt(nonce, plaintext, aad)
+        return record_format.encode(record_format.Record(self.active_term, nonce, ciphertext))
+
+    def open(self, path: str, data: bytes) -> bytes:
+        try:
+            rec = record_format.decode(data)
+            aead = self.aeads[rec.term]
+            aad = record_format.associated_data(rec.header(), path)
+            return aead.decrypt(rec.nonce, rec.ciphertext, aad)
+        except (record_format.MalformedRecord, KeyError, AuthenticationFailed):
+            raise IntegrityError("A stored record failed its integrity check.") from None
+
+
+def _check_path(path: str) -> None:
+    if path.startswith(CORE_PREFIX):
+        raise ValueError("core/ paths are reachable only through the barrier's own calls")
+
+
+class _EncryptingTransaction:
+    """A storage transaction whose values are sealed on write and opened on read."""
+
+    def __init__(self, inner: Transaction, cipher: _Cipher) -> None:
+        self._inner = inner
+        self._cipher = cipher
+
+    def get(self, path: str) -> bytes | None:
+        _check_path(path)
+        data = self._inner.get(path)
+        return None if data is None else self._cipher.open(path, data)
+
+    def scan(
+        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
+    ) -> Iterator[tuple[str, bytes]]:
+        return _open_scan(self._inner, self._cipher, prefix, start_after, limit)
+
+    def put(self, path: str, value: bytes) -> None:
+        _check_path(path)
+        self._inner.put(path, self._cipher.seal(path, value))
+
+    def delete(self, path: str) -> None:
+        _check_path(path)
+        self._inner.delete(path)
+
+
+def _open_scan(
+    reader: Reader, cipher: _Cipher, prefix: str, start_after: str | None, limit: int | None
+) -> Iterator[tuple[str, bytes]]:
+    _check_path(prefix) if prefix else None
+    for path, data in reader.scan(prefix, start_after=start_after, limit=limit):
+        if path.startswith(CORE_PREFIX):
+            continue
+        yield path, cipher.open(path, data)
+
+
+class Barrier:
+    """Encrypting access to storage, closed while sealed."""
+
+    def __init__(self, storage: Storage, random: RandomBytes = system_random) -> None:
+        self._storage = storage
+        self._random = random
+        self._cipher: _Cipher | None = None
+        self._lock = threading.Lock()
+
+    # --- life cycle --------------------------------------------------------------
+
+    @property
+    def storage(self) -> Storage:
+        """The untrusted store underneath (for leases and raw health checks)."""
+        return self._storage
+
+    def is_initialized(self) -> bool:
+        """Whether a keyring exists."""
+        return self._storage.get(KEYRING_PATH) is not None
+
+    @property
+    def sealed(self) -> bool:
+        """Whether the keyring is closed."""
+        return self._cipher is None
+
+    def initialize(self, root_key: bytes) -> None:
+        """Create the first keyring under `root_key` and unseal with it."""
+        with self._lock, self._storage.transaction() as txn:
+            if txn.get(KEYRING_PATH) is not None:
+                raise AlreadyInitialized("Strongroom is already initialized.")
+            keyring = Keyring.fresh(self._random)
+            txn.put(KEYRING_PATH, keyring_format.seal(keyring, root_key, self._random))
+        self._cipher = _Cipher(keyring, self._random)
+
+    def unseal(self, root_key: bytes) -> None:
+        """Open the keyring with `root_key`, or `InvalidRootKey` and stay sealed."""
+        data = self._storage.get(KEYRING_PATH)
+        if data is None:
+            raise NotInitialized("Strongroom is not initialized: run `strongroom operator init`.")
+        try:
+            keyring = keyring_format.unseal(data, root_key)
+        except KeyringUnreadable:
+            raise InvalidRootKey("The unseal key is not valid.") from None
+        with self._lock:
+            self._cipher = _Cipher(keyring, self._random)
+
+    def seal(self) -> None:
+        """Forget the keyring: every later call is refused until unsealed again."""
+        with self._lock:
+            self._cipher = None
+
+    def read_core(self, name: str) -> bytes | None:
+        """A plaintext value kept before the keyring (never a secret), e.g. seal config."""
+        return self._storage.get(CORE_PREFIX + name)
+
+    def write_core(self, name: str, value: bytes) -> None:
+        """Store a plaintext pre-keyring value (never a secret)."""
+        if name == "keyring":
+            raise ValueError("the keyring is written only by initialize")
+        self._storage.put(CORE_PREFIX + name, value)
+
+    # --- data ---------------------------------------------------------------------
+
+    def _open_cipher(self) -> _Cipher:
+        cipher = self._cipher
+        if cipher is None:
+            raise ServiceUnavailable(SEALED_MESSAGE)
+        return cipher
+
+    def get(self, path: str) -> bytes | None:
+        """The plaintext at `path`, or None."""
+        cipher = self._open_cipher()
+        _check_path(path)
+        data = self._storage.get(path)
+        return None if data is None else cipher.open(path, data)
+
+    def scan(
+        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
+    ) -> Iterator[tuple[str, bytes]]:
+        """Plaintext (path, value) pairs under `prefix`, in path order."""
+        return _open_scan(self._storage, self._open_cipher(), prefix, start_after, limit)
+
+    def put(self, path: str, value: bytes) -> None:
+        """Encrypt and store `value` at `path`, durably."""
+        cipher = self._open_cipher()
+        _check_path(path)
+        self._storage.put(path, cipher.seal(path, value))
+
+    def delete(self, path: str) -> None:
+        """Remove `path`, durably."""
+        self._open_cipher()
+        _check_path(path)
+        self._storage.delete(path)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every path under `prefix` in one transaction; returns how many."""
+        self._open_cipher()
+        _check_path(prefix)
+        if not prefix:
+            raise ValueError("refusing to delete everything")
+        with self._storage.transaction() as txn:
+            paths = [path for path, _ in txn.scan(prefix)]
+            for path in paths:
+                txn.delete(path)
+        return len(paths)
+
+    def transaction(self) -> AbstractContextManager[_EncryptingTransaction]:
+        """A transaction whose values are encrypted like every other write."""
+        return self._transaction()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_EncryptingTransaction]:
+        cipher = self._open_cipher()
+        with self._storage.transaction() as txn:
+            yield _EncryptingTransaction(txn, cipher)
+
+    def data_version(self) -> int:
+        """Changes when another process commits to the same storage."""
+        return self._storage.data_version()

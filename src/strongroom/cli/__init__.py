@@ -1,0 +1,3 @@
+"""The `strongroom` command line."""
+
+__all__: list[str] = []

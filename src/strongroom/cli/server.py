@@ -1,0 +1,131 @@
+"""`strongroom server`: run the HTTP(S) server, in dev mode or sealed production mode."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from strongroom import app as app_module
+from strongroom import config as config_module
+from strongroom.config import Config
+
+
+def _exports(config: Config, access_key: str, secret: str, account: str) -> list[str]:
+    return [
+        f"export AWS_ENDPOINT_URL=http://{config.host}:{config.port}",
+        f"export AWS_ACCESS_KEY_ID={access_key}",
+        f"export AWS_SECRET_ACCESS_KEY={secret}",
+        f"export AWS_DEFAULT_REGION={config.region}",
+        f"export STRONGROOM_ACCOUNT_ID={account}",
+    ]
+
+
+def _uvicorn_options(config: Config) -> dict[str, object]:
+    options: dict[str, object] = {
+        "host": config.host,
+        "port": config.port,
+        "http": "httptools",
+        "lifespan": "on",
+        "log_level": config.log_level,
+        "access_log": False,
+        "server_header": False,
+        "date_header": False,
+    }
+    try:
+        import uvloop  # noqa: F401
+
+        options["loop"] = "uvloop"
+    except ImportError:
+        options["loop"] = "asyncio"
+    if not config.dev:
+        cert, key = app_module.tls_files(config)
+        options["ssl_certfile"] = str(cert)
+        options["ssl_keyfile"] = str(key)
+    return options
+
+
+@click.command()
+@click.option("--dev", is_flag=True, default=None, help="HTTP on loopback, auto-unsealed.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Where data lives.")
+@click.option("--host", help="Address to listen on.")
+@click.option("--port", type=int, help=f"Port to listen on (default {config_module.DEFAULT_PORT}).")
+@click.option("--workers", type=int, help="Worker processes (dev mode).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="strongroom.toml")
+@click.option("--access-key", help="Dev only: fix the access key id.")
+@click.option("--secret-key", help="Dev only: fix the secret access key.")
+@click.option("--account-id", help="Dev only: fix the account id.")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def server(
+    dev: bool | None,
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    config_file: Path | None,
+    access_key: str | None,
+    secret_key: str | None,
+    account_id: str | None,
+    log_level: str | None,
+) -> None:
+    """Run the Strongroom server."""
+    import uvicorn
+
+    config = config_module.load(
+        config_file,
+        overrides={
+            "dev": dev,
+            "data_dir": data_dir,
+            "host": host,
+            "port": port,
+            "workers": workers,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "account_id": account_id,
+            "log_level": log_level,
+        },
+    )
+    if config.workers > 1 and not config.dev:
+        raise click.ClickException(
+            "--workers > 1 needs an auto-unseal seal (dev mode for now): Shamir unseal "
+            "state cannot be shared between worker processes."
+        )
+    app = app_module.build(config)
+    options = _uvicorn_options(config)
+    if config.dev:
+        key = app_module.dev_bootstrap(app)
+        click.secho(
+            "Strongroom DEV MODE: HTTP only, auto-unsealed with the key file "
+            f"{config.data_dir / app_module.DEV_KEY_FILE}. Never use it for real secrets.",
+            fg="yellow",
+            err=True,
+        )
+        lines = _exports(
+            config, key.principal.access_key_id, key.secret_access_key, key.principal.account_id
+        )
+        click.echo("\n".join(lines))
+    else:
+        if not app.barrier.is_initialized():
+            raise click.ClickException(
+                f"{config.data_dir} is not initialized: run `strongroom operator init` first."
+            )
+        click.echo(
+            f"Strongroom listening on https://{config.host}:{config.port} (sealed). "
+            f"Unseal with `strongroom operator unseal`.",
+            err=True,
+        )
+        click.echo(f"CA bundle: {config.tls_dir / 'ca.pem'}", err=True)
+    sys.stdout.flush()
+    if config.workers == 1:
+        uvicorn.Server(uvicorn.Config(app.asgi, **options)).run()  # type: ignore[arg-type]
+        return
+    app.storage.close()
+    os.environ.update(config_module.to_environment(config))
+    uvicorn.run(
+        "strongroom.app:asgi_factory",
+        factory=True,
+        workers=config.workers,
+        **options,  # type: ignore[arg-type]
+    )

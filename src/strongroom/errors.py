@@ -1,0 +1,162 @@
+"""Every error Strongroom raises on purpose, named as AWS names it.
+
+One root, `StrongroomError`. A subclass's `code` is the AWS error code clients see in
+`__type` (the class name unless set); its message is safe to show: it never holds a
+secret, a plaintext or key material. `api/aws/errors.py` alone maps errors to HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class StrongroomError(Exception):
+    """Root of every deliberate error; `code` is what the wire calls it."""
+
+    code: ClassVar[str] = "InternalFailure"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = cls.__name__
+
+
+# --- protocol and validation (any service) ------------------------------------------
+
+
+class ValidationException(StrongroomError):
+    """A request member breaks its model constraint (length, range, pattern, enum)."""
+
+
+class SerializationException(StrongroomError):
+    """The body is not JSON, or a member has the wrong JSON type."""
+
+
+class UnknownOperationException(StrongroomError):
+    """The X-Amz-Target names no operation of the service."""
+
+
+class RequestTooLargeError(StrongroomError):
+    """The body is larger than any request of the service may be."""
+
+    code = "RequestEntityTooLargeException"
+
+
+class NotImplementedYet(StrongroomError):
+    """A modelled operation that Strongroom does not serve yet."""
+
+    code = "UnsupportedOperationException"
+
+
+class InternalFailure(StrongroomError):
+    """Something unexpected; the message carries only a request id."""
+
+
+class ServiceUnavailable(StrongroomError):
+    """Strongroom is sealed or not initialised: nothing is read or served."""
+
+    code = "ServiceUnavailableException"
+
+
+# --- authentication and authorization ------------------------------------------------
+
+
+class AuthenticationError(StrongroomError):
+    """Base of every SigV4 failure: the request was not authenticated."""
+
+
+class MissingAuthenticationToken(AuthenticationError):
+    """No Authorization header and no presigned query."""
+
+    code = "MissingAuthenticationTokenException"
+
+
+class IncompleteSignatureException(AuthenticationError):
+    """The Authorization header or the signed query is malformed."""
+
+
+class InvalidSignatureException(AuthenticationError):
+    """The signature does not match the request."""
+
+
+class UnrecognizedClientException(AuthenticationError):
+    """The access key id is unknown."""
+
+
+class AccessDeniedException(StrongroomError):
+    """The caller is authenticated but not allowed this action on this resource."""
+
+
+# --- KMS ---------------------------------------------------------------------------
+
+
+class NotFoundException(StrongroomError):
+    """The key or alias does not exist in this account and region."""
+
+
+class AlreadyExistsException(StrongroomError):
+    """An alias of that name already exists."""
+
+
+class DisabledException(StrongroomError):
+    """The key is disabled."""
+
+
+class KMSInvalidStateException(StrongroomError):
+    """The key's state does not allow the operation (pending deletion, ...)."""
+
+
+class InvalidCiphertextException(StrongroomError):
+    """The ciphertext or its encryption context is not authentic. Says nothing more."""
+
+
+class IncorrectKeyException(StrongroomError):
+    """The ciphertext was made under another key than the one named."""
+
+
+class InvalidKeyUsageException(StrongroomError):
+    """The key's usage or spec does not allow the operation."""
+
+
+class InvalidArnException(StrongroomError):
+    """A malformed ARN."""
+
+
+class InvalidAliasNameException(StrongroomError):
+    """An alias name that breaks AWS's alias rules."""
+
+
+class InvalidMarkerException(StrongroomError):
+    """A pagination marker Strongroom did not hand out."""
+
+
+class LimitExceededException(StrongroomError):
+    """A per-account or per-key quota is reached."""
+
+
+class TagException(StrongroomError):
+    """A tag key or value breaks AWS's tag rules."""
+
+
+class MalformedPolicyDocumentException(StrongroomError):
+    """A key policy that is not a valid policy document."""
+
+
+class UnsupportedOperationException(StrongroomError):
+    """The operation is not valid for this key (origin, spec, store)."""
+
+
+class NotAuthorizedException(StrongroomError):
+    """KMS's answer to an alias under the reserved `alias/aws/` prefix."""
+
+
+class DryRunOperationException(StrongroomError):
+    """The request would have succeeded, but DryRun was set."""
+
+
+class KMSInternalException(StrongroomError):
+    """KMS's own internal error name."""

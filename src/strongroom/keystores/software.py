@@ -1,0 +1,78 @@
+"""The software key store: AES-256 material kept in the barrier, used in this process.
+
+Material is stored at `<key id>/<version>` in its view and cached in memory once read
+(material never changes, so the cache needs no invalidation except on destroy).
+
+Payload (version 1):  salt (16) | nonce (12) | AES-256-GCM ciphertext || tag (16)
+The message key is HKDF-SHA256(material, salt, info) with a fresh random salt per
+message, so no nonce-reuse bound limits how many messages one key may encrypt.
+"""
+
+from __future__ import annotations
+
+from strongroom.barrier import View
+from strongroom.crypto import Aead, AuthenticationFailed, RandomBytes, hkdf_sha256, system_random
+
+SALT_BYTES = 16
+NONCE_BYTES = 12
+_INFO = b"strongroom kms message key v1"
+_MIN_PAYLOAD = SALT_BYTES + NONCE_BYTES + 16
+
+
+def _path(key_id: str, version: int) -> str:
+    return f"{key_id}/{version:010d}"
+
+
+class SoftwareKeyStore:
+    """Key material encrypted at rest by the barrier, used in process memory."""
+
+    name = "software"
+
+    def __init__(self, view: View, random: RandomBytes = system_random) -> None:
+        self._view = view
+        self._random = random
+        self._material: dict[tuple[str, int], bytes] = {}
+
+    def generate(self, key_id: str, version: int) -> None:
+        """Make 256 random bits for `version` of `key_id` and store them."""
+        material = self._random(32)
+        self._view.put(_path(key_id, version), material)
+        self._material[(key_id, version)] = material
+
+    def _load(self, key_id: str, version: int) -> bytes:
+        material = self._material.get((key_id, version))
+        if material is None:
+            material = self._view.get(_path(key_id, version))
+            if material is None:
+                raise AuthenticationFailed()
+            self._material[(key_id, version)] = material
+        return material
+
+    def encrypt(self, key_id: str, version: int, plaintext: bytes, aad: bytes) -> bytes:
+        """salt | nonce | ciphertext under a key derived for this message alone."""
+        material = self._load(key_id, version)
+        salt_and_nonce = self._random(SALT_BYTES + NONCE_BYTES)
+        message_key = hkdf_sha256(material, salt_and_nonce[:SALT_BYTES], _INFO)
+        nonce = salt_and_nonce[SALT_BYTES:]
+        return salt_and_nonce + Aead(message_key).encrypt(nonce, plaintext, aad)
+
+    def decrypt(self, key_id: str, version: int, payload: bytes, aad: bytes) -> bytes:
+        """Open a payload made by `encrypt`, or `AuthenticationFailed`."""
+        if len(payload) < _MIN_PAYLOAD:
+            raise AuthenticationFailed()
+        material = self._load(key_id, version)
+        message_key = hkdf_sha256(material, payload[:SALT_BYTES], _INFO)
+        nonce = payload[SALT_BYTES : SALT_BYTES + NONCE_BYTES]
+        return Aead(message_key).decrypt(nonce, payload[SALT_BYTES + NONCE_BYTES :], aad)
+
+    def destroy(self, key_id: str) -> None:
+        """Delete every stored version of `key_id` and forget the cached ones."""
+        with self._view.transaction() as txn:
+            for path, _ in list(txn.scan(key_id + "/")):
+                txn.delete(path)
+        for cached in [k for k in self._material if k[0] == key_id]:
+            del self._material[cached]
+
+    def forget(self) -> None:
+        """Drop cached material (on seal, or after state was wiped underneath)."""
+        self._material.clear()

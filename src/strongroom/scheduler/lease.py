@@ -1,0 +1,25 @@
+"""The leader lease: one process among those sharing a storage runs background jobs.
+
+Stored at `lease/scheduler` as `holder id | expiry` (not secret: no barrier needed). A
+holder renews before expiry; another process takes over once it lapses.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+from strongroom.storage.base import Storage
+
+LEASE_PATH = "lease/scheduler"
+
+
+def try_acquire(storage: Storage, holder: str, now: float, ttl: float) -> bool:
+    """Take or renew the lease for `ttl` seconds; True when `holder` now leads."""
+    with storage.transaction() as txn:
+        current = txn.get(LEASE_PATH)
+        if current is not None:
+            lease = orjson.loads(current)
+            if lease["holder"] != holder and lease["expires"] > now:
+                return False
+        txn.put(LEASE_PATH, orjson.dumps({"holder": holder, "expires": now + ttl}))
+    return True

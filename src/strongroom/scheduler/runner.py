@@ -1,0 +1,77 @@
+"""Runs leader-only jobs on an interval, inside the server's event loop.
+
+Jobs are synchronous and short (one pass over the keys); they run on the loop so that
+they never race the request handlers for the caches. A failing pass is logged and retried
+on the next tick; state lives in storage, so restarts lose nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+
+from strongroom.clock import Clock
+from strongroom.scheduler.lease import try_acquire
+from strongroom.storage.base import Storage
+
+log = logging.getLogger("strongroom.scheduler")
+
+Job = Callable[[], object]
+
+
+class Scheduler:
+    """Calls every job once per interval while this process holds the lease."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        interval: float,
+        jobs: list[Job],
+        is_ready: Callable[[], bool],
+    ) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._interval = interval
+        self._jobs = jobs
+        self._is_ready = is_ready
+        self._holder = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self._task: asyncio.Task[None] | None = None
+
+    def run_once(self) -> bool:
+        """One tick: run every job if ready and leading; True when jobs ran."""
+        if not self._is_ready():
+            return False
+        if not try_acquire(self._storage, self._holder, self._clock.now(), 3 * self._interval):
+            return False
+        for job in self._jobs:
+            try:
+                job()
+            except Exception:
+                log.exception("scheduled job %s failed; retrying next tick", job)
+        return True
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(self._interval)
+
+    def start(self) -> None:
+        """Begin ticking on the running event loop."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        """Stop ticking."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None

@@ -1,0 +1,133 @@
+"""Aliases: friendly names for keys, within one account and region."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strongroom.errors import (
+    AlreadyExistsException,
+    InvalidMarkerException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
+from strongroom.services.caller import Caller
+from strongroom.services.kms.records import AliasRecord, alias_arn
+from strongroom.services.kms.service import Kms, find_key, require_not_pending_deletion
+
+
+def _check_alias_name(name: str) -> None:
+    if not name.startswith("alias/"):
+        raise ValidationException("Invalid identifier")
+    if name.startswith("alias/aws/"):
+        raise NotAuthorizedException("")
+    if ":" in name:
+        raise ValidationException(f"{name} contains invalid characters for an alias")
+    if name == "alias/":
+        raise ValidationException("Alias must not be empty")
+
+
+def _target(kms: Kms, caller: Caller, target_key_id: str) -> str:
+    if target_key_id.startswith("alias/") or ":alias/" in target_key_id:
+        raise ValidationException("Aliases must refer to keys. Not aliases")
+    record = find_key(kms, caller, target_key_id, aliases=False)
+    require_not_pending_deletion(record)
+    return record.key_id
+
+
+def _arn(caller: Caller, name: str) -> str:
+    return alias_arn(caller.partition, caller.region, caller.account_id, name)
+
+
+def create_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) -> dict[str, Any]:
+    """CreateAlias: a new name for a key; names are unique per account and region."""
+    _check_alias_name(AliasName)
+    caller.authorize("kms:CreateAlias", _arn(caller, AliasName))
+    key_id = _target(kms, caller, TargetKeyId)
+    if kms.repository.alias(caller.account_id, caller.region, AliasName) is not None:
+        raise AlreadyExistsException(
+            f"An alias with the name {_arn(caller, AliasName)} already exists"
+        )
+    now = kms.clock.now()
+    kms.repository.save_alias(
+        caller.account_id, caller.region, AliasRecord(AliasName, key_id, now, now)
+    )
+    return {}
+
+
+def _existing(kms: Kms, caller: Caller, name: str) -> AliasRecord:
+    alias = kms.repository.alias(caller.account_id, caller.region, name)
+    if alias is None:
+        raise NotFoundException(f"Alias {_arn(caller, name)} is not found.")
+    return alias
+
+
+def update_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) -> dict[str, Any]:
+    """UpdateAlias: point an existing alias at another key."""
+    _check_alias_name(AliasName)
+    caller.authorize("kms:UpdateAlias", _arn(caller, AliasName))
+    alias = _existing(kms, caller, AliasName)
+    alias.target_key_id = _target(kms, caller, TargetKeyId)
+    alias.updated = kms.clock.now()
+    kms.repository.save_alias(caller.account_id, caller.region, alias)
+    return {}
+
+
+def delete_alias(kms: Kms, caller: Caller, *, AliasName: str) -> dict[str, Any]:
+    """DeleteAlias: the key itself is untouched."""
+    if not AliasName.startswith("alias/"):
+        raise ValidationException("Invalid identifier")
+    caller.authorize("kms:DeleteAlias", _arn(caller, AliasName))
+    _existing(kms, caller, AliasName)
+    kms.repository.remove_alias(caller.account_id, caller.region, AliasName)
+    return {}
+
+
+def list_aliases(
+    kms: Kms,
+    caller: Caller,
+    *,
+    KeyId: str | None = None,
+    Limit: int = 100,
+    Marker: str | None = None,
+) -> dict[str, Any]:
+    """ListAliases: every alias of the account and region, or those of one key."""
+    caller.authorize("kms:ListAliases", "*")
+    key_id = None if KeyId is None else find_key(kms, caller, KeyId, aliases=False).key_id
+    entries = [
+        alias
+        for alias in kms.repository.aliases(caller.account_id, caller.region)
+        if key_id is None or alias.target_key_id == key_id
+    ]
+    start = 0
+    if Marker is not None:
+        names = [alias.name for alias in entries]
+        if Marker not in names:
+            raise InvalidMarkerException("Invalid marker")
+        start = names.index(Marker) + 1
+    page = entries[start : start + Limit]
+    truncated = start + Limit < len(entries)
+    result: dict[str, Any] = {
+        "Aliases": [
+            {
+                "AliasName": alias.name,
+                "AliasArn": _arn(caller, alias.name),
+                "TargetKeyId": alias.target_key_id,
+                "CreationDate": alias.created,
+                "LastUpdatedDate": alias.updated,
+            }
+            for alias in page
+        ],
+        "Truncated": truncated,
+    }
+    if truncated:
+        result["NextMarker"] = page[-1].name
+    return result
+
+
+OPERATIONS = {
+    "CreateAlias": create_alias,
+    "UpdateAlias": update_alias,
+    "DeleteAlias": delete_alias,
+    "ListAliases": list_aliases,
+}

@@ -1,0 +1,71 @@
+"""The KMS ciphertext blob: self-describing, so Decrypt needs no KeyId.
+
+Version 1:
+
+    version (1 byte, = 1) | key id (16 bytes, the UUID) | material version (4 bytes BE)
+    | key store payload (opaque; see the key store)
+
+The key store authenticates the payload with associated data = the 21-byte header followed
+by the canonical encoding of the encryption context, so neither the key nor the context
+can be swapped. Canonical context: count (2 BE), then for each pair sorted by the UTF-8
+bytes of its key: key length (2 BE) | key | value length (2 BE) | value. Pair order in the
+request therefore does not matter; any other difference does.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+VERSION = 1
+_HEADER = struct.Struct(">B16sI")
+HEADER_BYTES = _HEADER.size
+_U16 = struct.Struct(">H")
+
+
+class MalformedBlob(Exception):
+    """Bytes that are not a ciphertext blob of a known version."""
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """A parsed ciphertext blob."""
+
+    key_id: str
+    material_version: int
+    payload: bytes
+
+    def header(self) -> bytes:
+        """The authenticated header bytes."""
+        return _HEADER.pack(VERSION, uuid.UUID(self.key_id).bytes, self.material_version)
+
+
+def encode(blob: Blob) -> bytes:
+    """The wire bytes of `blob`."""
+    return blob.header() + blob.payload
+
+
+def decode(data: bytes) -> Blob:
+    """Parse a blob, or `MalformedBlob`."""
+    if len(data) <= HEADER_BYTES or data[0] != VERSION:
+        raise MalformedBlob()
+    _, key_bytes, material_version = _HEADER.unpack_from(data)
+    return Blob(str(uuid.UUID(bytes=key_bytes)), material_version, data[HEADER_BYTES:])
+
+
+def encode_context(context: Mapping[str, str] | None) -> bytes:
+    """The canonical bytes of an encryption context (empty context: two zero bytes)."""
+    if not context:
+        return b"\x00\x00"
+    pairs = sorted((k.encode(), v.encode()) for k, v in context.items())
+    out = bytearray(_U16.pack(len(pairs)))
+    for key, value in pairs:
+        out += _U16.pack(len(key)) + key + _U16.pack(len(value)) + value
+    return bytes(out)
+
+
+def associated_data(header: bytes, context: Mapping[str, str] | None) -> bytes:
+    """What the key store authenticates besides the plaintext."""
+    return header + encode_context(context)

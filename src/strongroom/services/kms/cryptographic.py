@@ -1,0 +1,275 @@
+"""KMS's cryptographic operations on symmetric keys: the hot path.
+
+Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext) and GenerateRandom. Keys
+and aliases come from the repository's cache; material stays in the key store. Every
+failure to authenticate a ciphertext is the same detail-free InvalidCiphertextException.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from strongroom.crypto import AuthenticationFailed
+from strongroom.errors import (
+    DryRunOperationException,
+    IncorrectKeyException,
+    InvalidCiphertextException,
+    InvalidKeyUsageException,
+    NotFoundException,
+    NotImplementedYet,
+    ValidationException,
+)
+from strongroom.services.caller import Caller
+from strongroom.services.kms import ciphertext_blob
+from strongroom.services.kms.records import KeyRecord
+from strongroom.services.kms.service import Kms, find_key, key_id_of, require_usable
+
+SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
+MAX_CONTEXT_BYTES = 8192
+_DATA_KEY_BYTES = {"AES_256": 32, "AES_128": 16}
+
+
+def _check_algorithm(record: KeyRecord, algorithm: str | None) -> None:
+    if algorithm is not None and algorithm != SYMMETRIC_DEFAULT:
+        raise InvalidKeyUsageException(
+            f"Encryption algorithm {algorithm} is not valid for {record.arn}."
+        )
+
+
+def _check_context(context: Mapping[str, str] | None) -> None:
+    if context and sum(len(k) + len(v) for k, v in context.items()) > MAX_CONTEXT_BYTES:
+        raise ValidationException("The encryption context is larger than 8192 characters.")
+
+
+def _refuse_extras(recipient: object, dry_run: bool) -> None:
+    if recipient is not None:
+        raise NotImplementedYet("Recipient (attested enclaves) is not supported by Strongroom.")
+    if dry_run:
+        raise DryRunOperationException(
+            "The request would have succeeded, but the DryRun option is set."
+        )
+
+
+def _seal(kms: Kms, record: KeyRecord, plaintext: bytes, context: Mapping[str, str] | None) -> bytes:
+    version = record.current_version
+    header = ciphertext_blob.Blob(record.key_id, version, b"").header()
+    aad = ciphertext_blob.associated_data(header, context)
+    payload = kms.keystore(record).encrypt(record.key_id, version, plaintext, aad)
+    return header + payload
+
+
+def _open(
+    kms: Kms,
+    caller: Caller,
+    blob_bytes: bytes,
+    context: Mapping[str, str] | None,
+    key_ref: str | None,
+    action: str,
+) -> tuple[KeyRecord, bytes]:
+    try:
+        blob = ciphertext_blob.decode(blob_bytes)
+    except ciphertext_blob.MalformedBlob:
+        raise InvalidCiphertextException("") from None
+    if key_ref is not None and key_id_of(kms, caller, key_ref) != blob.key_id:
+        raise IncorrectKeyException(
+            "The key ID in the request does not identify a CMK that can perform this operation."
+        )
+    try:
+        record = find_key(kms, caller, blob.key_id)
+    except NotFoundException:
+        raise InvalidCiphertextException("") from None
+    caller.authorize(action, record.arn)
+    require_usable(record)
+    aad = ciphertext_blob.associated_data(blob.header(), context)
+    try:
+        plaintext = kms.keystore(record).decrypt(
+            record.key_id, blob.material_version, blob.payload, aad
+        )
+    except AuthenticationFailed:
+        raise InvalidCiphertextException("") from None
+    return record, plaintext
+
+
+def encrypt(
+    kms: Kms,
+    caller: Caller,
+    *,
+    KeyId: str,
+    Plaintext: bytes,
+    EncryptionContext: dict[str, str] | None = None,
+    GrantTokens: list[str] | None = None,
+    EncryptionAlgorithm: str | None = None,
+    DryRun: bool = False,
+) -> dict[str, Any]:
+    """Encrypt up to 4096 bytes under a symmetric key."""
+    record = find_key(kms, caller, KeyId)
+    caller.authorize("kms:Encrypt", record.arn)
+    require_usable(record)
+    _check_algorithm(record, EncryptionAlgorithm)
+    _check_context(EncryptionContext)
+    _refuse_extras(None, DryRun)
+    return {
+        "CiphertextBlob": _seal(kms, record, Plaintext, EncryptionContext),
+        "KeyId": record.arn,
+        "EncryptionAlgorithm": SYMMETRIC_DEFAULT,
+    }
+
+
+def decrypt(
+    kms: Kms,
+    caller: Caller,
+    *,
+    CiphertextBlob: bytes,
+    EncryptionContext: dict[str, str] | None = None,
+    GrantTokens: list[str] | None = None,
+    KeyId: str | None = None,
+    EncryptionAlgorithm: str | None = None,
+    Recipient: dict[str, Any] | None = None,
+    DryRun: bool = False,
+) -> dict[str, Any]:
+    """Decrypt a blob made by Encrypt or GenerateDataKey; the blob names its key."""
+    _refuse_extras(Recipient, False)
+    record, plaintext = _open(kms, caller, CiphertextBlob, EncryptionContext, KeyId, "kms:Decrypt")
+    _check_algorithm(record, EncryptionAlgorithm)
+    _refuse_extras(None, DryRun)
+    return {"KeyId": record.arn, "Plaintext": plaintext, "EncryptionAlgorithm": SYMMETRIC_DEFAULT}
+
+
+def re_encrypt(
+    kms: Kms,
+    caller: Caller,
+    *,
+    CiphertextBlob: bytes,
+    DestinationKeyId: str,
+    SourceEncryptionContext: dict[str, str] | None = None,
+    SourceKeyId: str | None = None,
+    DestinationEncryptionContext: dict[str, str] | None = None,
+    SourceEncryptionAlgorithm: str | None = None,
+    DestinationEncryptionAlgorithm: str | None = None,
+    GrantTokens: list[str] | None = None,
+    DryRun: bool = False,
+) -> dict[str, Any]:
+    """Decrypt under the source key and encrypt under the destination, server side."""
+    source, plaintext = _open(
+        kms, caller, CiphertextBlob, SourceEncryptionContext, SourceKeyId, "kms:ReEncryptFrom"
+    )
+    _check_algorithm(source, SourceEncryptionAlgorithm)
+    destination = find_key(kms, caller, DestinationKeyId)
+    caller.authorize("kms:ReEncryptTo", destination.arn)
+    require_usable(destination)
+    _check_algorithm(destination, DestinationEncryptionAlgorithm)
+    _check_context(DestinationEncryptionContext)
+    _refuse_extras(None, DryRun)
+    return {
+        "CiphertextBlob": _seal(kms, destination, plaintext, DestinationEncryptionContext),
+        "SourceKeyId": source.arn,
+        "KeyId": destination.arn,
+        "SourceEncryptionAlgorithm": SYMMETRIC_DEFAULT,
+        "DestinationEncryptionAlgorithm": SYMMETRIC_DEFAULT,
+    }
+
+
+def _data_key_length(number_of_bytes: int | None, key_spec: str | None) -> int:
+    if number_of_bytes is None and key_spec is None:
+        raise ValidationException("Please specify either number of bytes or key spec.")
+    if number_of_bytes is not None and key_spec is not None:
+        raise ValidationException("Please specify either number of bytes or key spec, not both.")
+    return number_of_bytes if number_of_bytes is not None else _DATA_KEY_BYTES[str(key_spec)]
+
+
+def _generate_data_key(
+    kms: Kms,
+    caller: Caller,
+    action: str,
+    key_ref: str,
+    context: dict[str, str] | None,
+    number_of_bytes: int | None,
+    key_spec: str | None,
+    dry_run: bool,
+) -> dict[str, Any]:
+    record = find_key(kms, caller, key_ref)
+    caller.authorize(action, record.arn)
+    require_usable(record)
+    length = _data_key_length(number_of_bytes, key_spec)
+    _check_context(context)
+    _refuse_extras(None, dry_run)
+    plaintext = kms.random(length)
+    return {
+        "CiphertextBlob": _seal(kms, record, plaintext, context),
+        "Plaintext": plaintext,
+        "KeyId": record.arn,
+    }
+
+
+def generate_data_key(
+    kms: Kms,
+    caller: Caller,
+    *,
+    KeyId: str,
+    EncryptionContext: dict[str, str] | None = None,
+    NumberOfBytes: int | None = None,
+    KeySpec: str | None = None,
+    GrantTokens: list[str] | None = None,
+    Recipient: dict[str, Any] | None = None,
+    DryRun: bool = False,
+) -> dict[str, Any]:
+    """A fresh data key, in plaintext and encrypted under the key."""
+    _refuse_extras(Recipient, False)
+    return _generate_data_key(
+        kms, caller, "kms:GenerateDataKey", KeyId, EncryptionContext, NumberOfBytes, KeySpec, DryRun
+    )
+
+
+def generate_data_key_without_plaintext(
+    kms: Kms,
+    caller: Caller,
+    *,
+    KeyId: str,
+    EncryptionContext: dict[str, str] | None = None,
+    KeySpec: str | None = None,
+    NumberOfBytes: int | None = None,
+    GrantTokens: list[str] | None = None,
+    DryRun: bool = False,
+) -> dict[str, Any]:
+    """A fresh data key, encrypted only."""
+    result = _generate_data_key(
+        kms,
+        caller,
+        "kms:GenerateDataKeyWithoutPlaintext",
+        KeyId,
+        EncryptionContext,
+        NumberOfBytes,
+        KeySpec,
+        DryRun,
+    )
+    del result["Plaintext"]
+    return result
+
+
+def generate_random(
+    kms: Kms,
+    caller: Caller,
+    *,
+    NumberOfBytes: int | None = None,
+    CustomKeyStoreId: str | None = None,
+    Recipient: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """1 to 1024 random bytes from the system's CSPRNG."""
+    caller.authorize("kms:GenerateRandom", "*")
+    _refuse_extras(Recipient, False)
+    if CustomKeyStoreId is not None:
+        raise NotImplementedYet("Custom key stores are not supported by Strongroom yet.")
+    if NumberOfBytes is None:
+        raise ValidationException("Please specify the number of bytes.")
+    return {"Plaintext": kms.random(NumberOfBytes)}
+
+
+OPERATIONS = {
+    "Encrypt": encrypt,
+    "Decrypt": decrypt,
+    "ReEncrypt": re_encrypt,
+    "GenerateDataKey": generate_data_key,
+    "GenerateDataKeyWithoutPlaintext": generate_data_key_without_plaintext,
+    "GenerateRandom": generate_random,
+}

@@ -1,0 +1,136 @@
+"""Key rotation: automatic (by the scheduler) and on demand.
+
+Rotation adds a material version; the newest encrypts, and every older version stays in
+the key store forever so that old ciphertext still decrypts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strongroom.errors import InvalidMarkerException, LimitExceededException
+from strongroom.services.caller import Caller
+from strongroom.services.kms.records import ENABLED, KeyRecord, MaterialVersion
+from strongroom.services.kms.service import (
+    Kms,
+    find_key,
+    load_key,
+    require_usable,
+)
+
+DAY = 86_400.0
+DEFAULT_PERIOD_DAYS = 365
+MAX_ON_DEMAND_ROTATIONS = 10
+
+
+def add_material_version(kms: Kms, record: KeyRecord, rotation_type: str) -> None:
+    """Generate new material (durably, first) and make it the key's current version."""
+    version = record.current_version + 1
+    kms.keystore(record).generate(record.key_id, version)
+    now = kms.clock.now()
+    record.versions.append(MaterialVersion(version, now, rotation_type))
+    if record.rotation_enabled and record.rotation_period_days is not None:
+        record.next_rotation = now + record.rotation_period_days * DAY
+
+
+def enable_key_rotation(
+    kms: Kms, caller: Caller, *, KeyId: str, RotationPeriodInDays: int | None = None
+) -> dict[str, Any]:
+    """EnableKeyRotation, every 90 to 2560 days (default 365)."""
+    record = load_key(kms, caller, KeyId, aliases=False)
+    caller.authorize("kms:EnableKeyRotation", record.arn)
+    require_usable(record)
+    period = RotationPeriodInDays or DEFAULT_PERIOD_DAYS
+    record.rotation_enabled = True
+    record.rotation_period_days = period
+    record.next_rotation = kms.clock.now() + period * DAY
+    kms.repository.save(record)
+    return {}
+
+
+def disable_key_rotation(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
+    """DisableKeyRotation."""
+    record = load_key(kms, caller, KeyId, aliases=False)
+    caller.authorize("kms:DisableKeyRotation", record.arn)
+    require_usable(record)
+    record.rotation_enabled = False
+    record.rotation_period_days = None
+    record.next_rotation = None
+    kms.repository.save(record)
+    return {}
+
+
+def get_key_rotation_status(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
+    """GetKeyRotationStatus."""
+    record = find_key(kms, caller, KeyId, aliases=False)
+    caller.authorize("kms:GetKeyRotationStatus", record.arn)
+    result: dict[str, Any] = {"KeyRotationEnabled": record.rotation_enabled, "KeyId": record.arn}
+    if record.rotation_enabled:
+        result["RotationPeriodInDays"] = record.rotation_period_days
+        result["NextRotationDate"] = record.next_rotation
+    return result
+
+
+def rotate_key_on_demand(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
+    """RotateKeyOnDemand: new material now, at most 10 times per key."""
+    record = load_key(kms, caller, KeyId, aliases=False)
+    caller.authorize("kms:RotateKeyOnDemand", record.arn)
+    require_usable(record)
+    if record.on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS:
+        raise LimitExceededException(
+            f"{record.arn} has been rotated on demand {MAX_ON_DEMAND_ROTATIONS} times, "
+            "the most a key may be."
+        )
+    record.on_demand_rotations += 1
+    add_material_version(kms, record, "ON_DEMAND")
+    kms.repository.save(record)
+    return {"KeyId": record.key_id}
+
+
+def list_key_rotations(
+    kms: Kms, caller: Caller, *, KeyId: str, Limit: int = 100, Marker: str | None = None
+) -> dict[str, Any]:
+    """ListKeyRotations: every rotation after the original material, oldest first."""
+    record = find_key(kms, caller, KeyId, aliases=False)
+    caller.authorize("kms:ListKeyRotations", record.arn)
+    rotations = [v for v in record.versions if v.rotation_type is not None]
+    start = 0
+    if Marker is not None:
+        if not Marker.isdigit() or int(Marker) > len(rotations):
+            raise InvalidMarkerException("Invalid marker")
+        start = int(Marker)
+    page = rotations[start : start + Limit]
+    truncated = start + Limit < len(rotations)
+    result: dict[str, Any] = {
+        "Rotations": [
+            {"KeyId": record.key_id, "RotationDate": v.created, "RotationType": v.rotation_type}
+            for v in page
+        ],
+        "Truncated": truncated,
+    }
+    if truncated:
+        result["NextMarker"] = str(start + Limit)
+    return result
+
+
+def rotate_if_due(kms: Kms, record: KeyRecord) -> bool:
+    """Rotate a key whose automatic rotation date has passed; True if it did."""
+    if (
+        record.state != ENABLED
+        or not record.rotation_enabled
+        or record.next_rotation is None
+        or record.next_rotation > kms.clock.now()
+    ):
+        return False
+    add_material_version(kms, record, "AUTOMATIC")
+    kms.repository.save(record)
+    return True
+
+
+OPERATIONS = {
+    "EnableKeyRotation": enable_key_rotation,
+    "DisableKeyRotation": disable_key_rotation,
+    "GetKeyRotationStatus": get_key_rotation_status,
+    "RotateKeyOnDemand": rotate_key_on_demand,
+    "ListKeyRotations": list_key_rotations,
+}

@@ -1,0 +1,122 @@
+"""The KMS service's dependencies and the lookups every operation shares.
+
+`Kms` is built once by `app.py`; operations are plain functions `(kms, caller, **params)`.
+Key identifiers are resolved here the way AWS resolves them: key id, key ARN, alias name
+or alias ARN, always within the caller's account and region.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from strongroom.clock import Clock
+from strongroom.crypto import RandomBytes
+from strongroom.errors import (
+    DisabledException,
+    KMSInvalidStateException,
+    NotFoundException,
+)
+from strongroom.keystores import KeyStore
+from strongroom.services.caller import Caller
+from strongroom.services.kms.records import (
+    DISABLED,
+    PENDING_DELETION,
+    KeyRecord,
+    alias_arn,
+    key_arn,
+)
+from strongroom.services.kms.repository import KmsRepository
+
+
+@dataclass(slots=True)
+class Kms:
+    """What KMS operations work with."""
+
+    repository: KmsRepository
+    keystores: dict[str, KeyStore]
+    clock: Clock
+    random: RandomBytes
+
+    def keystore(self, record: KeyRecord) -> KeyStore:
+        """The key store holding this key's material."""
+        return self.keystores[record.key_store]
+
+
+def is_uuid(value: str) -> bool:
+    """Whether `value` is a canonical key id."""
+    if len(value) != 36:
+        return False
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
+
+
+def _not_found(caller: Caller, key_id: str) -> NotFoundException:
+    if is_uuid(key_id):
+        arn = key_arn(caller.partition, caller.region, caller.account_id, key_id)
+        return NotFoundException(f"Key '{arn}' does not exist")
+    return NotFoundException(f"Invalid keyId {key_id}")
+
+
+def key_id_of(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -> str:
+    """The key id `key_ref` names in the caller's account and region (not checked to exist)."""
+    if key_ref.startswith("arn:"):
+        parts = key_ref.split(":", 5)
+        if len(parts) != 6 or parts[2] != "kms":
+            raise NotFoundException(f"Invalid arn {key_ref}")
+        if parts[3] != caller.region or parts[4] != caller.account_id:
+            raise _not_found(caller, parts[5].removeprefix("key/"))
+        key_ref = parts[5]
+        if key_ref.startswith("key/"):
+            return key_ref[4:]
+    if key_ref.startswith("alias/"):
+        if not aliases:
+            raise _not_found(caller, key_ref)
+        alias = kms.repository.alias(caller.account_id, caller.region, key_ref)
+        if alias is None:
+            arn = alias_arn(caller.partition, caller.region, caller.account_id, key_ref)
+            raise NotFoundException(f"Alias {arn} is not found.")
+        return alias.target_key_id
+    return key_ref
+
+
+def find_key(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -> KeyRecord:
+    """The key `key_ref` names, or `NotFoundException`. Deleted keys are not found."""
+    key_id = key_id_of(kms, caller, key_ref, aliases=aliases)
+    record = kms.repository.key(caller.account_id, caller.region, key_id)
+    if record is None or _deleted(kms, record):
+        raise _not_found(caller, key_id)
+    return record
+
+
+def load_key(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -> KeyRecord:
+    """A private copy of the key `key_ref` names, to change and save."""
+    found = find_key(kms, caller, key_ref, aliases=aliases)
+    record = kms.repository.load(found.account, found.region, found.key_id)
+    if record is None:
+        raise _not_found(caller, found.key_id)
+    return record
+
+
+def _deleted(kms: Kms, record: KeyRecord) -> bool:
+    return (
+        record.state == PENDING_DELETION
+        and record.deletion_date is not None
+        and record.deletion_date <= kms.clock.now()
+    )
+
+
+def require_usable(record: KeyRecord) -> None:
+    """Refuse cryptographic use of a disabled or pending-deletion key."""
+    if record.state == DISABLED:
+        raise DisabledException(f"{record.arn} is disabled.")
+    if record.state == PENDING_DELETION:
+        raise KMSInvalidStateException(f"{record.arn} is pending deletion.")
+
+
+def require_not_pending_deletion(record: KeyRecord) -> None:
+    """Refuse management changes to a key that is pending deletion."""
+    if record.state == PENDING_DELETION:
+        raise KMSInvalidStateException(f"{record.arn} is pending deletion.")

@@ -1,0 +1,381 @@
+"""The embedded store: one SQLite file, WAL journal, every commit fsynced before it returns.
+
+Invariants:
+- `synchronous=FULL` in WAL mode: an acknowledged write has been fsynced to the WAL, so it
+  survives `kill -9` and power loss.
+- Writers serialize across threads and processes: every write transaction is `BEGIN IMMEDIATE`
+  (takes SQLite's write lock up front, so it never fails half way on a stale snapshot); a writer
+  waits up to `busy_timeout` for another, then gets StorageUnavailableError.
+- Readers never wait for writers of other processes (WAL) and never see uncommitted data.
+- One connection per object, behind one re-entrant lock. A transaction holds the lock from
+  `with` to commit, so other threads of this process wait for it rather than seeing its writes;
+  keep transactions short and do no slow work inside them.
+- `data_version()` is `PRAGMA data_version`: it changes when another connection (another
+  SqliteStorage object or process) commits, and not for this object's own commits.
+- The file is created 0600 (its WAL and shm inherit that mode), missing directories 0700.
+  The file carries an application id, so a foreign or damaged file is refused with
+  StorageCorruptError instead of being written to.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from strongroom.storage.base import Transaction
+from strongroom.storage.errors import (
+    StorageCorruptError,
+    StorageError,
+    StorageUnavailableError,
+)
+from strongroom.storage.keyspace import check_path, check_value, paged_scan
+
+__all__ = ["SqliteStorage"]
+
+APPLICATION_ID = 0x53524F4D  # "SROM" in the SQLite header: this file is a Strongroom store
+SCHEMA_VERSION = 1  # PRAGMA user_version
+_PAGE = 256
+
+_CREATE = "CREATE TABLE entries (path TEXT NOT NULL PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
+_GET = "SELECT value FROM entries WHERE path = ?"
+_PUT = (
+    "INSERT INTO entries (path, value) VALUES (?, ?) "
+    "ON CONFLICT (path) DO UPDATE SET value = excluded.value"
+)
+_DELETE = "DELETE FROM entries WHERE path = ?"
+_SCAN = {  # (lower inclusive, bounded above) -> query taking (lower, [upper,] limit)
+    (True, True): "SELECT path, value FROM entries WHERE path >= ? AND path < ? "
+    "ORDER BY path LIMIT ?",
+    (False, True): "SELECT path, value FROM entries WHERE path > ? AND path < ? "
+    "ORDER BY path LIMIT ?",
+    (True, False): "SELECT path, value FROM entries WHERE path >= ? ORDER BY path LIMIT ?",
+    (False, False): "SELECT path, value FROM entries WHERE path > ? ORDER BY path LIMIT ?",
+}
+
+# Primary SQLite result codes (extended code & 0xFF).
+_CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_ACCESS_CODES = {3, 8, 14}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN
+
+
+class SqliteStorage:
+    """A durable ordered store in one SQLite file, shareable by several processes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
+        self._path = os.fspath(path)
+        if self._path in ("", ":memory:"):
+            raise ValueError("SqliteStorage needs a file path; use MemoryStorage for memory")
+        self._busy_timeout = busy_timeout
+        self._lock = threading.RLock()
+        self._txn_thread: int | None = None
+        _create_private_file(self._path)
+        self._conn: sqlite3.Connection | None = self._connect()
+
+    def get(self, path: str) -> bytes | None:
+        """The value at `path`, or None."""
+        check_path(path)
+        with self._lock:
+            conn = self._usable()
+            try:
+                row = conn.execute(_GET, (path,)).fetchone()
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+        return None if row is None else row[0]
+
+    def scan(
+        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
+    ) -> Iterator[tuple[str, bytes]]:
+        """(path, value) pairs under `prefix` in path order; each page is a snapshot."""
+        return paged_scan(self._page, prefix, start_after, limit, _PAGE)
+
+    def put(self, path: str, value: bytes) -> None:
+        """Set the value at `path`; returns once the write is fsynced."""
+        check_path(path)
+        value = check_value(value)
+        self._write(_PUT, (path, value))
+
+    def delete(self, path: str) -> None:
+        """Remove `path` if present; returns once the removal is fsynced."""
+        check_path(path)
+        self._write(_DELETE, (path,))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """`BEGIN IMMEDIATE` ... `COMMIT` (fsynced), or `ROLLBACK` if the block raises."""
+        with self._lock:
+            conn = self._usable()
+            self._execute(conn, "BEGIN IMMEDIATE")
+            self._txn_thread = threading.get_ident()
+            txn = _SqliteTransaction(self, conn)
+            try:
+                yield txn
+            except BaseException:
+                txn.finish()
+                self._rollback(conn)
+                raise
+            else:
+                txn.finish()
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self._rollback(conn)
+                    raise self._error(exc) from exc
+            finally:
+                self._txn_thread = None
+
+    def data_version(self) -> int:
+        """`PRAGMA data_version`: changes when another connection commits to the file."""
+        with self._lock:
+            conn = self._usable()
+            try:
+                row = conn.execute("PRAGMA data_version").fetchone()
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+        return int(row[0])
+
+    def close(self) -> None:
+        """Close the connection (waiting for another thread's transaction); idempotent."""
+        with self._lock:
+            if self._txn_thread == threading.get_ident():
+                raise RuntimeError("close() inside a transaction of this storage")
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self._path,
+                timeout=self._busy_timeout,
+                isolation_level=None,  # autocommit; transactions are explicit BEGIN IMMEDIATE
+                check_same_thread=False,  # guarded by self._lock instead
+            )
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            _configure(conn, self._path)
+            _check_schema(conn, self._path)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._error(exc) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _usable(self) -> sqlite3.Connection:
+        """The connection, for a caller holding the lock outside its own transaction."""
+        if self._txn_thread is not None:  # only the owner can hold the lock meanwhile
+            raise RuntimeError(
+                "this thread holds a transaction of this storage: use the transaction"
+            )
+        if self._conn is None:
+            raise StorageUnavailableError(f"the SQLite store {self._path} is closed")
+        return self._conn
+
+    def _write(self, sql: str, params: tuple[str, bytes] | tuple[str]) -> None:
+        # A single autocommit statement takes the write lock before reading, like
+        # BEGIN IMMEDIATE, so it waits on busy_timeout instead of failing on a stale snapshot.
+        with self._lock:
+            self._execute(self._usable(), sql, params)
+
+    def _execute(
+        self, conn: sqlite3.Connection, sql: str, params: tuple[str, ...] | tuple[str, bytes] = ()
+    ) -> None:
+        try:
+            conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def _page(
+        self, lower: str, inclusive: bool, upper: str | None, n: int
+    ) -> list[tuple[str, bytes]]:
+        with self._lock:
+            return self._fetch_page(self._usable(), lower, inclusive, upper, n)
+
+    def _fetch_page(
+        self, conn: sqlite3.Connection, lower: str, inclusive: bool, upper: str | None, n: int
+    ) -> list[tuple[str, bytes]]:
+        sql = _SCAN[inclusive, upper is not None]
+        params = (lower, n) if upper is None else (lower, upper, n)
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        """Roll back; if even that fails, reconnect (closing discards the transaction).
+
+        The caller is already raising the error that matters, so this one raises nothing.
+        """
+        if not conn.in_transaction:
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            conn.close()
+            try:
+                self._conn = self._connect()
+            except StorageError:
+                self._conn = None  # later calls say "closed"
+
+    def _error(self, exc: sqlite3.Error) -> StorageError:
+        return _storage_error(exc, self._path, self._busy_timeout)
+
+
+class _SqliteTransaction:
+    """Reads and writes inside the owning storage's open `BEGIN IMMEDIATE` transaction."""
+
+    def __init__(self, store: SqliteStorage, conn: sqlite3.Connection) -> None:
+        self._store = store
+        self._conn = conn
+        self._finished = False
+
+    def get(self, path: str) -> bytes | None:
+        """The value at `path`, including this transaction's own writes."""
+        check_path(path)
+        with self._store._lock:
+            self._check_open()
+            try:
+                row = self._conn.execute(_GET, (path,)).fetchone()
+            except sqlite3.Error as exc:
+                raise self._store._error(exc) from exc
+        return None if row is None else row[0]
+
+    def scan(
+        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
+    ) -> Iterator[tuple[str, bytes]]:
+        """Pairs under `prefix`, including this transaction's own writes."""
+        return paged_scan(self._page, prefix, start_after, limit, _PAGE)
+
+    def put(self, path: str, value: bytes) -> None:
+        """Set `path` when the transaction commits."""
+        check_path(path)
+        value = check_value(value)
+        self._run(_PUT, (path, value))
+
+    def delete(self, path: str) -> None:
+        """Remove `path` when the transaction commits."""
+        check_path(path)
+        self._run(_DELETE, (path,))
+
+    def finish(self) -> None:
+        """Refuse any further use."""
+        self._finished = True
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise RuntimeError("the transaction is finished")
+
+    def _run(self, sql: str, params: tuple[str, bytes] | tuple[str]) -> None:
+        with self._store._lock:
+            self._check_open()
+            self._store._execute(self._conn, sql, params)
+
+    def _page(
+        self, lower: str, inclusive: bool, upper: str | None, n: int
+    ) -> list[tuple[str, bytes]]:
+        with self._store._lock:
+            self._check_open()
+            return self._store._fetch_page(self._conn, lower, inclusive, upper, n)
+
+
+def _create_private_file(path: str) -> None:
+    """Create missing directories 0700 and the file 0600; tighten an existing file to 0600."""
+    try:
+        _create_private_dirs(os.path.dirname(os.path.abspath(path)))
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StorageUnavailableError(
+            f"cannot open the SQLite store {path}: {exc.strerror or exc}"
+        ) from exc
+
+
+def _create_private_dirs(directory: str) -> None:
+    missing: list[str] = []
+    while not os.path.isdir(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for created in reversed(missing):
+        try:
+            os.mkdir(created, 0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process; its mode is its own
+        os.chmod(created, 0o700)  # in case the umask removed owner bits
+
+
+def _configure(conn: sqlite3.Connection, path: str) -> None:
+    """Per-connection settings. The first statement reads the header: garbage fails here."""
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StorageUnavailableError(
+            f"the SQLite store {path} cannot use a WAL journal (got {mode!r}); "
+            "is it on a network filesystem?"
+        )
+    conn.execute("PRAGMA synchronous=FULL")  # fsync the WAL at every commit
+    conn.execute("PRAGMA fullfsync=ON")  # macOS: F_FULLFSYNC, so FULL means the platter
+    conn.execute("PRAGMA trusted_schema=OFF")
+    conn.execute("PRAGMA cell_size_check=ON")  # notice damaged pages early, not by luck
+
+
+def _check_schema(conn: sqlite3.Connection, path: str) -> None:
+    """Accept our own file, initialise an empty one, refuse anything else."""
+    if _is_strongroom(conn, path):
+        return
+    conn.execute("BEGIN IMMEDIATE")  # another process may be initialising it too
+    try:
+        if not _is_strongroom(conn, path):
+            conn.execute(_CREATE)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _is_strongroom(conn: sqlite3.Connection, path: str) -> bool:
+    """True for a Strongroom file, False for an empty one; StorageCorruptError otherwise."""
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    objects = conn.execute("SELECT name FROM sqlite_schema").fetchall()
+    if application_id == 0 and not objects:
+        return False
+    if application_id != APPLICATION_ID:
+        raise StorageCorruptError(f"{path} is an SQLite database but not a Strongroom store")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StorageCorruptError(
+            f"{path} has storage schema {version}; this Strongroom reads up to {SCHEMA_VERSION}"
+        )
+    if ("entries",) not in objects:
+        raise StorageCorruptError(f"{path} is a Strongroom store missing its entries table")
+    return True
+
+
+def _storage_error(exc: sqlite3.Error, path: str, busy_timeout: float) -> StorageError:
+    """The StorageError that says what an SQLite failure means for the operator."""
+    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code in _CORRUPT_CODES:
+        return StorageCorruptError(
+            f"{path} is damaged or is not a Strongroom store (SQLite: {exc}); "
+            "restore it from a backup"
+        )
+    if code in _BUSY_CODES:
+        return StorageUnavailableError(
+            f"the SQLite store {path} stayed locked by another writer for over {busy_timeout:g} s"
+        )
+    if code in _ACCESS_CODES:
+        return StorageUnavailableError(f"cannot open or write the SQLite store {path} ({exc})")
+    return StorageError(f"the SQLite store {path} failed: {exc}")
