@@ -115,7 +115,9 @@ class FrameDecoder:
                 write(out[:o])
                 o = 0
             try:
-                decrypt(nonce, view[pos + 16 : pos + step], prefix + seq_bytes + length, out[o : o + f])
+                decrypt(
+                    nonce, view[pos + 16 : pos + step], prefix + seq_bytes + length, out[o : o + f]
+                )
             except InvalidTag as exc:
                 raise MessageError() from exc
             source.pos = pos + step
@@ -143,7 +145,9 @@ class FrameDecoder:
         pos, view = source.pos, source.view
         aad = self._message_id + _FINAL + seq_bytes + struct.pack(">Q", size)
         try:
-            self._decrypt(nonce, view[pos + 24 : pos + 40 + size], aad, self._out_view[o : o + size])
+            self._decrypt(
+                nonce, view[pos + 24 : pos + 40 + size], aad, self._out_view[o : o + size]
+            )
         except InvalidTag as exc:
             raise MessageError() from exc
         source.pos = pos + 40 + size
@@ -156,7 +160,9 @@ class FrameDecoder:
         if head[:12] != _PAD + b"\x00\x00\x00\x01" or size > _MAX_NON_FRAMED:
             raise MessageError()
         if size > max_length:
-            raise PolicyError(f"the non-framed message body of {size} bytes exceeds the limit of {max_length}")
+            raise PolicyError(
+                f"the non-framed message body of {size} bytes exceeds the limit of {max_length}"
+            )
         if not source.ensure(size + 16):
             raise MessageError()
         if size > len(self.out):

@@ -39,7 +39,9 @@ class CommitmentPolicy(enum.Enum):
         """Refuse a suite this policy may not encrypt with."""
         forbid = self is CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT
         if suite.committing == forbid:
-            raise PolicyError(f"commitment policy {self.value} does not allow encrypting with {suite.name}")
+            raise PolicyError(
+                f"commitment policy {self.value} does not allow encrypting with {suite.name}"
+            )
 
     def check_decrypt(self, suite: AlgorithmSuite) -> None:
         """Refuse a message whose suite this policy may not decrypt."""

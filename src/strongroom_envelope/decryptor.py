@@ -108,7 +108,9 @@ def decrypt_stream(
     keys = derive_keys(suite, materials.data_key, head.message_id)
     if keys.commit_key is not None and not hmac.compare_digest(keys.commit_key, head.commit_key):
         raise MessageError()
-    authenticate_only = {k: materials.encryption_context[k] for k in materials.required_context_keys}
+    authenticate_only = {
+        k: materials.encryption_context[k] for k in materials.required_context_keys
+    }
     try:
         auth = header_auth.read_and_verify(src, suite, keys.encryption_key, body, authenticate_only)
     except MessageError:

@@ -33,7 +33,9 @@ def check_caller_context(context: Mapping[str, str]) -> None:
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError("encryption context keys and values must be str")
         if key.startswith(RESERVED_PREFIX):
-            raise EncryptionContextError(f"encryption context keys starting {RESERVED_PREFIX!r} are reserved")
+            raise EncryptionContextError(
+                f"encryption context keys starting {RESERVED_PREFIX!r} are reserved"
+            )
 
 
 def serialize(context: Mapping[str, str]) -> bytes:

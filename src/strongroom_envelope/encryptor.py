@@ -110,9 +110,13 @@ def encrypt_stream(
     message_id = random_bytes(chosen.message_id_length)
     keys = derive_keys(chosen, materials.data_key, message_id)
     stored = {
-        k: v for k, v in materials.encryption_context.items() if k not in materials.required_context_keys
+        k: v
+        for k, v in materials.encryption_context.items()
+        if k not in materials.required_context_keys
     }
-    authenticate_only = {k: materials.encryption_context[k] for k in materials.required_context_keys}
+    authenticate_only = {
+        k: materials.encryption_context[k] for k in materials.required_context_keys
+    }
     head = header_format.Header(
         chosen,
         message_id,
@@ -142,7 +146,9 @@ def encrypt_stream(
     )
 
 
-def _check(materials: EncryptionMaterials, request: EncryptionRequest, max_edks: int | None) -> None:
+def _check(
+    materials: EncryptionMaterials, request: EncryptionRequest, max_edks: int | None
+) -> None:
     request.commitment_policy.check_encrypt(materials.suite)
     if request.suite is not None and materials.suite != request.suite:
         raise PolicyError("the materials manager changed the requested algorithm suite")

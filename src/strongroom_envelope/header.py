@@ -62,7 +62,11 @@ def encode(header: Header) -> bytes:
     parts += [suite.id_bytes, header.message_id, _short(aad)]
     parts.append(struct.pack(">H", len(header.encrypted_data_keys)))
     for edk in header.encrypted_data_keys:
-        parts += [_short(edk.provider_id.encode()), _short(edk.provider_info), _short(edk.ciphertext)]
+        parts += [
+            _short(edk.provider_id.encode()),
+            _short(edk.provider_info),
+            _short(edk.ciphertext),
+        ]
     if header.version == 1:
         parts.append(struct.pack(">BIBI", header.content_type, 0, IV_LENGTH, header.frame_length))
     else:
@@ -95,7 +99,11 @@ def _start(reader: _Reader) -> AlgorithmSuite:
     reader.parts.append(first)
     if first in _BASE64_STARTS:
         raise MessageError("the message looks base64-encoded: decode it before decrypting")
-    if len(first) != 2 or first[0] not in (1, 2) or (first[0] == 1 and first[1] != _TYPE_CUSTOMER_AED):
+    if (
+        len(first) != 2
+        or first[0] not in (1, 2)
+        or (first[0] == 1 and first[1] != _TYPE_CUSTOMER_AED)
+    ):
         raise MessageError("not an encrypted message (unknown format version)")
     suite_id = reader.uint(">H") if first[0] == 1 else (first[1] << 8) | reader.take(1)[0]
     suite = ALGORITHM_SUITES.get(suite_id)
@@ -143,7 +151,5 @@ def decode(
         raise PolicyError(
             f"the message's frame length {frame_length} exceeds the limit of {max_frame_length}"
         )
-    header = Header(
-        suite, message_id, context, tuple(edks), frame_length, content_type, commit_key
-    )
+    header = Header(suite, message_id, context, tuple(edks), frame_length, content_type, commit_key)
     return header, b"".join(reader.parts)

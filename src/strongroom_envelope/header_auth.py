@@ -41,7 +41,9 @@ def read_and_verify(
     authenticate_only: Mapping[str, str],
 ) -> bytes:
     """Read the authentication section, check its tag, and return its bytes."""
-    section = source.read_exact(TAG_LENGTH if suite.message_version == 2 else IV_LENGTH + TAG_LENGTH)
+    section = source.read_exact(
+        TAG_LENGTH if suite.message_version == 2 else IV_LENGTH + TAG_LENGTH
+    )
     iv = _ZERO_IV if suite.message_version == 2 else section[:IV_LENGTH]
     aad = header_body + ec_format.serialize(authenticate_only)
     try:

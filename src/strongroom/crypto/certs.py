@@ -10,8 +10,8 @@ Invariants:
   certificates and CRLs. A server certificate is valid 825 days (the most Apple clients
   accept), serverAuth only, and always names localhost, 127.0.0.1 and ::1.
 - Both carry key identifiers, so OpenSSL's strict X.509 checks accept them.
-- Validity starts 5 minutes before the injected clock's now (whole seconds), so a client whose clock is
-  a little behind still accepts a certificate made a moment ago.
+- Validity starts 5 minutes before the injected clock's now (whole seconds), so a client
+  whose clock is a little behind still accepts a certificate made a moment ago.
 """
 
 from __future__ import annotations

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 from dataclasses import dataclass
 
 from strongroom.crypto import shamir
+from strongroom.crypto.mac import equal
 from strongroom.crypto.random import RandomBytes, system_random
 from strongroom.seal.base import ROOT_KEY_BYTES, InvalidShareError, SealError
 
@@ -150,7 +150,7 @@ class Unsealer:
         for seen in self._shares:
             if shamir.x_coordinate(seen) != x:
                 continue
-            if hmac.compare_digest(seen, raw):
+            if equal(seen, raw):
                 raise InvalidShareError("this unseal share was already submitted")
             raise InvalidShareError(
                 "this unseal share conflicts with one already submitted (same index, "

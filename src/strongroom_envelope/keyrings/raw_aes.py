@@ -51,7 +51,9 @@ class RawAesKeyring:
         aad = ec_format.serialize(materials.encryption_context)
         wrapped = self._aead.encrypt(iv, materials.data_key, aad)
         info = self._name + struct.pack(">II", _TAG_BITS, _IV_LENGTH) + iv
-        return materials.with_encrypted_data_key(EncryptedDataKey(self.key_namespace, info, wrapped))
+        return materials.with_encrypted_data_key(
+            EncryptedDataKey(self.key_namespace, info, wrapped)
+        )
 
     def on_decrypt(
         self, materials: DecryptionMaterials, encrypted_data_keys: Sequence[EncryptedDataKey]
@@ -75,4 +77,6 @@ class RawAesKeyring:
             except InvalidTag:
                 continue
             return materials.with_data_key(data_key)
-        raise NoDecryptableKeyError(f"raw AES key {self.key_namespace}/{self.key_name} unwrapped no data key")
+        raise NoDecryptableKeyError(
+            f"raw AES key {self.key_namespace}/{self.key_name} unwrapped no data key"
+        )

@@ -613,8 +613,12 @@ def _char(code: int) -> str:
 @cache
 def _category_runs() -> dict[str, list[tuple[int, int]]]:
     """Code point runs per two-letter general category, from one pass over Unicode."""
-    runs: dict[str, list[tuple[int, int]]] = {"Cn": [(0x40000, 0xDFFFF)]}  # planes 4-13: empty
-    for span in (range(0x40000), range(0xE0000, 0x110000)):
+    # Planes 4-13 are unassigned and planes 15-16 private use, bar each plane's last two.
+    runs: dict[str, list[tuple[int, int]]] = {
+        "Cn": [(0x40000, 0xDFFFF), (0xE1000, 0xEFFFF), (0xFFFFE, 0xFFFFF), (0x10FFFE, 0x10FFFF)],
+        "Co": [(0xF0000, 0xFFFFD), (0x100000, 0x10FFFD)],
+    }
+    for span in (range(0x40000), range(0xE0000, 0xE1000)):
         code = span.start
         for category, group in groupby(map(unicodedata.category, map(chr, span))):
             size = sum(1 for _ in group)

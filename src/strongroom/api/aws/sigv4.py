@@ -201,7 +201,7 @@ class SigV4Verifier:
                 f"Signature not yet current: {stamp.decode('ascii')} is still later than "
                 f"{_iso_basic(now + skew)} ({_iso_basic(now)} + {_duration(skew)})"
             )
-        window = skew
+        window = skew if expires is None else expires
         if when < now - window:
             raise InvalidSignatureException(
                 f"Signature expired: {stamp.decode('ascii')} is now earlier than "

@@ -500,6 +500,31 @@ def test_host_must_be_signed() -> None:
     )
 
 
+def test_signed_headers_are_read_in_any_order() -> None:
+    request = sign()
+    value = _authorization(request)
+    names = value.split("SignedHeaders=")[1].split(",")[0]
+    shuffled = ";".join(reversed(names.split(";")))
+    assert shuffled != names
+    _with_authorization(request, value.replace(names, shuffled)).verify(verifier_at(SIGNED_EPOCH))
+
+
+def test_the_first_of_repeated_auth_headers_is_used() -> None:
+    request = sign()
+    request.headers.append((b"authorization", b"AWS4-HMAC-SHA256 Credential=x"))
+    request.headers.append((b"x-amz-date", b"19700101T000000Z"))
+    request.verify(verifier_at(SIGNED_EPOCH))
+
+
+def test_header_auth_signs_a_query_parameter_named_x_amz_signature() -> None:
+    request = AWSRequest(method="GET", url=ENDPOINT + "/?X-Amz-Signature=abc&b=2", headers={})
+    SigV4Auth(Credentials(KEY_ID, SECRET), "kms", "us-east-1").add_auth(request)
+    converted = from_botocore(request.prepare())
+    converted.verify(verifier_at(SIGNED_EPOCH))
+    with pytest.raises(InvalidSignatureException):
+        _with_query(converted, b"X-Amz-Signature=abd&b=2").verify(verifier_at(SIGNED_EPOCH))
+
+
 def test_date_header_instead_of_x_amz_date() -> None:
     request = sign(headers={"Date": "placeholder"})
     assert all(name != b"x-amz-date" for name, _ in request.headers)
