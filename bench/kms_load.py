@@ -445,6 +445,8 @@ def measure(
         "server_cpu_s": cpu_after - cpu_before,
         "wrk_cpu_us_per_req": wrk_cpu * 1e6 / requests,
         "machine_busy": busy / max(machine_after[1] - machine_before[1], 1),
+        # Cores' worth of CPU that neither wrk nor this server used: the shared machine's noise.
+        "others_cores": max(busy / CLK_TCK - (cpu_after - cpu_before) - wrk_cpu, 0.0) / seconds,
         "socket_errors": {k: int(v) for k, v in errors.items() if k != "status"},
         "non_2xx": int(errors["status"]),
         "errors": int(sum(errors.values())),
@@ -493,7 +495,7 @@ def describe(run: dict[str, Any]) -> str:
     text = (
         f"{run['rps']:9.0f} req/s  p50 {run['p50_ms']:6.2f} ms  p99 {run['p99_ms']:6.2f} ms  "
         f"cpu {run['cpu_us_per_req']:7.0f} us/req  wrk {run['wrk_cpu_us_per_req']:4.0f} us/req  "
-        f"machine {run['machine_busy']:4.0%}"
+        f"machine {run['machine_busy']:4.0%}  others {run['others_cores']:.2f} cores"
     )
     return text + (f"  !! ERRORS: {error_text(run)}" if run["errors"] else "")
 
@@ -511,7 +513,14 @@ def summarize(runs: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
             mine = [r for r in runs if r["op"] == op and r["target"] == name and "rps" in r]
             per_target[name] = {
                 key: median_of([r[key] for r in mine])
-                for key in ("rps", "p50_ms", "p99_ms", "cpu_us_per_req", "wrk_cpu_us_per_req")
+                for key in (
+                    "rps",
+                    "p50_ms",
+                    "p99_ms",
+                    "cpu_us_per_req",
+                    "wrk_cpu_us_per_req",
+                    "others_cores",
+                )
             } | {"errors": sum(r["errors"] for r in runs if r["op"] == op and r["target"] == name)}
         ratios: dict[str, float | None] = {}
         for peer in ("moto", "raw"):
@@ -580,6 +589,7 @@ def table_rows(summary: dict[str, Any]) -> list[list[str]]:
                     fmt(m["p99_ms"], ".2f"),
                     fmt(m["cpu_us_per_req"], ",.0f"),
                     fmt(m["wrk_cpu_us_per_req"], ".0f"),
+                    fmt(m["others_cores"], ".2f"),
                     fmt(ratio.get("vs_moto"), ".1f") + ("x" if ratio.get("vs_moto") else ""),
                     fmt(ratio.get("vs_raw"), ".2f") + ("x" if ratio.get("vs_raw") else ""),
                     f"ERRORS {m['errors']}" if m["errors"] else "0",
@@ -596,6 +606,7 @@ HEADERS = [
     "p99 ms",
     "server CPU µs/req",
     "wrk CPU µs/req",
+    "others' load (cores)",
     "vs moto",
     "vs raw",
     "errors",

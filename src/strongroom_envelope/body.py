@@ -48,18 +48,17 @@ class FrameEncoder:
 
     def regular(self, plain: memoryview, count: int, out: memoryview) -> int:
         """Encrypt the first `count` frames of `plain` into `out`; return bytes written."""
-        seq = self.sequence
-        if seq + count >= _END:
+        first = self.sequence
+        if first + count >= _END:
             raise PolicyError("the message has too many frames: use a larger frame length")
         f = self.frame_length
         step = f + FRAME_OVERHEAD
         encrypt, prefix, length, pack = self._encrypt, self._regular, self._length, struct.pack
         i = o = 0
-        for seq in range(seq, seq + count):  # noqa: B020 - continues the message's count
+        for seq in range(first, first + count):
             seq_bytes = pack(">I", seq)
             nonce = _PAD + seq_bytes
-            out[o : o + 4] = seq_bytes
-            out[o + 4 : o + 16] = nonce
+            out[o : o + 16] = seq_bytes + nonce
             encrypt(nonce, plain[i : i + f], prefix + seq_bytes + length, out[o + 16 : o + step])
             i += f
             o += step

@@ -153,9 +153,8 @@ def _check(
     if request.suite is not None and materials.suite != request.suite:
         raise PolicyError("the materials manager changed the requested algorithm suite")
     if max_edks is not None and len(materials.encrypted_data_keys) > max_edks:
-        raise PolicyError(
-            f"{len(materials.encrypted_data_keys)} encrypted data keys exceed the limit of {max_edks}"
-        )
+        count = len(materials.encrypted_data_keys)
+        raise PolicyError(f"{count} encrypted data keys exceed the limit of {max_edks}")
 
 
 def _remaining(source: IO[bytes]) -> int | None:

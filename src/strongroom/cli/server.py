@@ -93,7 +93,11 @@ def server(
             "state cannot be shared between worker processes."
         )
     app = app_module.build(config)
-    options = _uvicorn_options(config)
+    if not config.dev and not app.barrier.is_initialized():
+        raise click.ClickException(
+            f"{config.data_dir} is not initialized: run `strongroom operator init` first."
+        )
+    options = _uvicorn_options(config)  # after the init check: it needs init's TLS files
     if config.dev:
         key = app_module.dev_bootstrap(app)
         click.secho(
@@ -107,10 +111,6 @@ def server(
         )
         click.echo("\n".join(lines))
     else:
-        if not app.barrier.is_initialized():
-            raise click.ClickException(
-                f"{config.data_dir} is not initialized: run `strongroom operator init` first."
-            )
         click.echo(
             f"Strongroom listening on https://{config.host}:{config.port} (sealed). "
             f"Unseal with `strongroom operator unseal`.",

@@ -193,7 +193,8 @@ class KmsDiscoveryKeyring:
         self._calls = _KmsCalls(client, grant_tokens)
 
     def __repr__(self) -> str:
-        return f"KmsDiscoveryKeyring(allowed_key_arns={self.allowed_key_arns!r}, accounts={self.accounts!r})"
+        allowed, accounts = self.allowed_key_arns, self.accounts
+        return f"KmsDiscoveryKeyring(allowed_key_arns={allowed!r}, accounts={accounts!r})"
 
     def on_encrypt(self, materials: EncryptionMaterials) -> EncryptionMaterials:
         """Refuse: a discovery keyring has no key to encrypt with."""

@@ -35,13 +35,13 @@ class RsaPadding(enum.Enum):
         """The cryptography padding object for this scheme."""
         if self is RsaPadding.PKCS1:
             return padding.PKCS1v15()
-        algorithm = {
-            RsaPadding.OAEP_SHA1_MGF1: hashes.SHA1,
-            RsaPadding.OAEP_SHA256_MGF1: hashes.SHA256,
-            RsaPadding.OAEP_SHA384_MGF1: hashes.SHA384,
-            RsaPadding.OAEP_SHA512_MGF1: hashes.SHA512,
+        algorithm: hashes.HashAlgorithm = {
+            RsaPadding.OAEP_SHA1_MGF1: hashes.SHA1(),
+            RsaPadding.OAEP_SHA256_MGF1: hashes.SHA256(),
+            RsaPadding.OAEP_SHA384_MGF1: hashes.SHA384(),
+            RsaPadding.OAEP_SHA512_MGF1: hashes.SHA512(),
         }[self]
-        return padding.OAEP(mgf=padding.MGF1(algorithm()), algorithm=algorithm(), label=None)
+        return padding.OAEP(mgf=padding.MGF1(algorithm), algorithm=algorithm, label=None)
 
 
 class RawRsaKeyring:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from itertools import groupby
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NamedTuple, NoReturn
 
 from botocore.loaders import Loader
 
@@ -44,7 +44,7 @@ Decoder = Callable[[Any, str, str, list[str]], Any]
 """(JSON value, parent path, member name, errors) -> converted value."""
 
 _Rule = tuple[str, Callable[[Any], bool]]
-_Scalar = tuple[Callable[[Any], Any], Callable[[Any], bool] | None, tuple[_Rule, ...]]
+_NUMBERS = frozenset({"integer", "long", "float", "double"})
 _SCALARS = frozenset(
     {"string", "blob", "boolean", "integer", "long", "float", "double", "timestamp"}
 )
@@ -278,6 +278,26 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 # --- the compiler ------------------------------------------------------------------
 
 
+class _Scalar(NamedTuple):
+    """A scalar shape compiled: conversion, then its constraints in AWS's order."""
+
+    convert: Callable[[Any], Any]
+    rules: tuple[_Rule, ...]  # (description, check); empty when unconstrained
+    low: float  # bounds on the length (strings, blobs) or the value (numbers)
+    high: float
+    matcher: Callable[[str], Any] | None
+    allowed: frozenset[str]
+
+    def ok(self, value: Any) -> bool:
+        """Whether every constraint holds (the fast path; `rules` explain a failure)."""
+        size = len(value) if type(value) in (str, bytes) else value
+        return (
+            self.low <= size <= self.high
+            and (self.matcher is None or self.matcher(value) is not None)
+            and (not self.allowed or value in self.allowed)
+        )
+
+
 class _Compiler:
     """Turns botocore shapes into decoders; memoizes per shape (recursive shapes too)."""
 
@@ -291,16 +311,6 @@ class _Compiler:
         members: Mapping[str, Any] = self._shapes[name].get("members", {})
         return members
 
-    def _children(self, shape: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        kind = shape["type"]
-        if kind == "structure":
-            return list(shape["members"].values())
-        if kind == "list":
-            return [shape["member"]]
-        if kind == "map":
-            return [shape["key"], shape["value"]]
-        return []
-
     def reaches(self, name: str, *, blobs: bool) -> bool:
         """Whether `name` or a shape inside it is sensitive (or, with `blobs`, a blob)."""
         key = (name, blobs)
@@ -309,7 +319,7 @@ class _Compiler:
             while todo and not hit:
                 shape = self._shapes[todo.pop()]
                 hit = bool(shape.get("sensitive")) or (blobs and shape["type"] == "blob")
-                for ref in self._children(shape):
+                for ref in _children(shape):
                     hit = hit or bool(ref.get("sensitive"))
                     if ref["shape"] not in seen:
                         seen.add(ref["shape"])
@@ -318,10 +328,9 @@ class _Compiler:
         return self._reach[key]
 
     def scalar(self, name: str) -> _Scalar:
-        """(convert, all-constraints-hold or None, (description, check) per constraint)."""
         found = self._scalars.get(name)
         if found is None:
-            found = self._scalars[name] = _scalar_rules(self._shapes[name])
+            found = self._scalars[name] = _scalar(self._shapes[name])
         return found
 
     def decoder(self, name: str, hidden: bool) -> Decoder:
@@ -347,6 +356,12 @@ class _Compiler:
         self._decoders[key] = found
         return found
 
+    def _item(self, ref: Mapping[str, Any], hidden: bool) -> tuple[_Scalar | None, Decoder]:
+        """A list item or map value: its scalar spec when it is one, and its decoder."""
+        decoder = self.decoder(ref["shape"], hidden or bool(ref.get("sensitive")))
+        scalar = self._shapes[ref["shape"]]["type"] in _SCALARS
+        return (self.scalar(ref["shape"]) if scalar else None), decoder
+
     def _structure(self, shape: Mapping[str, Any], hidden: bool, echo: bool) -> Decoder:
         required = frozenset(shape.get("required", ()))
         members = tuple(
@@ -363,41 +378,39 @@ class _Compiler:
         def decode(value: Any, parent: str, name: str, errors: list[str]) -> Any:
             if type(value) is not dict:
                 _wrong_container(value, "structure")
-            here = _path(parent, name)
+            here = f"{parent}.{name}" if parent else name
             out = {}
             for key, member, wire, member_decoder, needed in members:
                 item = value.get(key)
-                if item is None:
-                    if needed:
-                        errors.append(
-                            f"Value null at '{_path(here, wire)}' failed to satisfy "
-                            "constraint: Member must not be null"
-                        )
-                    continue
-                out[member] = member_decoder(item, here, wire, errors)
+                if item is not None:
+                    out[member] = member_decoder(item, here, wire, errors)
+                elif needed:
+                    errors.append(
+                        f"Value null at '{_path(here, wire)}' failed to satisfy constraint: "
+                        "Member must not be null"
+                    )
             return out
 
         return decode
 
     def _list(self, shape: Mapping[str, Any], hidden: bool, echo: bool) -> Decoder:
-        ref = shape["member"]
-        own = _size_rules(shape)
-        item_shape = self._shapes[ref["shape"]]
-        if item_shape["type"] in _SCALARS:
-            convert, ok, rules = self.scalar(ref["shape"])
-            items = _bracket("Member must satisfy constraint", rules)
+        size_ok, size_rules = _size(shape)
+        scalar, item_decoder = self._item(shape["member"], hidden)
+        if scalar is not None:
+            convert, item_ok = scalar.convert, (scalar.ok if scalar.rules else None)
+            items = _bracket("Member must satisfy constraint", scalar.rules)
 
             def decode(value: Any, parent: str, name: str, errors: list[str]) -> Any:
                 if type(value) is not list:
                     _wrong_container(value, "list")
                 out = [convert(item) for item in value if item is not None]
-                _check_size(own, out, echo, parent, name, errors)
-                if ok is not None and not all(map(ok, out)):
+                if size_ok is not None and not size_ok(out):
+                    _report(out, echo, size_rules, parent, name, errors)
+                if item_ok is not None and not all(map(item_ok, out)):
                     errors.append(_violation(_show(out) if echo else None, parent, name, items))
                 return out
 
             return decode
-        item_decoder = self.decoder(ref["shape"], hidden or bool(ref.get("sensitive")))
 
         def decode_nested(value: Any, parent: str, name: str, errors: list[str]) -> Any:
             if type(value) is not list:
@@ -408,45 +421,55 @@ class _Compiler:
                 for index, item in enumerate(value, 1)
                 if item is not None
             ]
-            _check_size(own, out, echo, parent, name, errors, mark)
+            if size_ok is not None and not size_ok(out):
+                _report(out, echo, size_rules, parent, name, errors, mark)
             return out
 
         return decode_nested
 
     def _map(self, shape: Mapping[str, Any], hidden: bool, echo: bool) -> Decoder:
-        own = _size_rules(shape)
-        _, key_ok, key_rules = self.scalar(shape["key"]["shape"])
-        keys = _bracket("Map keys must satisfy constraint", key_rules)
-        ref = shape["value"]
-        if self._shapes[ref["shape"]]["type"] in _SCALARS:
-            convert, value_ok, value_rules = self.scalar(ref["shape"])
-            item_decoder = None
-        else:
-            convert, value_ok, value_rules = _passthrough, None, ()
-            item_decoder = self.decoder(ref["shape"], hidden or bool(ref.get("sensitive")))
-        values = _bracket("Map value must satisfy constraint", value_rules)
+        size_ok, size_rules = _size(shape)
+        key = self.scalar(shape["key"]["shape"])
+        key_ok = key.ok if key.rules else None
+        keys = _bracket("Map keys must satisfy constraint", key.rules)
+        scalar, item_decoder = self._item(shape["value"], hidden)
+        convert = scalar.convert if scalar is not None else None
+        value_ok = scalar.ok if scalar is not None and scalar.rules else None
+        values = _bracket("Map value must satisfy constraint", scalar.rules if scalar else ())
 
         def decode(value: Any, parent: str, name: str, errors: list[str]) -> Any:
             if type(value) is not dict:
                 _wrong_container(value, "map")
-            mark, here = len(errors), _path(parent, name)
-            if item_decoder is None:
+            mark = len(errors)
+            if convert is not None:
                 out = {k: convert(v) for k, v in value.items() if v is not None}
             else:
+                here = _path(parent, name)
                 out = {
                     k: item_decoder(v, f"{here}.{k}", "member", errors)
                     for k, v in value.items()
                     if v is not None
                 }
-            _check_size(own, out, echo, parent, name, errors, mark)
-            shown = _show(out) if echo else None
+            if size_ok is not None and not size_ok(out):
+                _report(out, echo, size_rules, parent, name, errors, mark)
             if key_ok is not None and not all(map(key_ok, out)):
-                errors.append(_violation(shown, parent, name, keys))
+                errors.append(_violation(_show(out) if echo else None, parent, name, keys))
             if value_ok is not None and not all(map(value_ok, out.values())):
-                errors.append(_violation(shown, parent, name, values))
+                errors.append(_violation(_show(out) if echo else None, parent, name, values))
             return out
 
         return decode
+
+
+def _children(shape: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    kind = shape["type"]
+    if kind == "structure":
+        return list(shape["members"].values())
+    if kind == "list":
+        return [shape["member"]]
+    if kind == "map":
+        return [shape["key"], shape["value"]]
+    return []
 
 
 def _passthrough(value: Any, *_: Any) -> Any:
@@ -457,121 +480,126 @@ def _bracket(prefix: str, rules: tuple[_Rule, ...]) -> str:
     return f"{prefix}: [" + ", ".join(description for description, _ in rules) + "]"
 
 
-def _scalar_rules(shape: Mapping[str, Any]) -> _Scalar:
-    """Conversion and constraints of a scalar shape, in the order AWS lists them."""
+def _size(shape: Mapping[str, Any]) -> tuple[Callable[[Any], bool] | None, tuple[_Rule, ...]]:
+    """Length constraints of a string, blob, list or map: (all hold, or None; rules)."""
+    low, high = shape.get("min"), shape.get("max")
+    rules: list[_Rule] = []
+    if high is not None:
+        text = f"Member must have length less than or equal to {high}"
+        rules.append((text, lambda v: len(v) <= high))
+    if low is not None:
+        text = f"Member must have length greater than or equal to {low}"
+        rules.append((text, lambda v: len(v) >= low))
+    if not rules:
+        return None, ()
+    lo, hi = low or 0, _INF if high is None else high
+    return (lambda v: lo <= len(v) <= hi), tuple(rules)
+
+
+def _scalar(shape: Mapping[str, Any]) -> _Scalar:
+    """Compile a scalar shape: conversion, bounds, pattern and enum."""
     kind = shape["type"]
     low, high = shape.get("min"), shape.get("max")
     rules: list[_Rule] = []
     if kind in ("string", "blob"):
-        rules.extend(_size_rules(shape)[1])
-    elif kind in ("integer", "long", "float", "double"):
+        rules.extend(_size(shape)[1])
+    elif kind in _NUMBERS:
         if high is not None:
-            rules.append(
-                (f"Member must have value less than or equal to {high}", lambda v: v <= high)
-            )
+            text = f"Member must have value less than or equal to {high}"
+            rules.append((text, lambda v: v <= high))
         if low is not None:
-            rules.append(
-                (f"Member must have value greater than or equal to {low}", lambda v: v >= low)
-            )
+            text = f"Member must have value greater than or equal to {low}"
+            rules.append((text, lambda v: v >= low))
+    else:
+        low = high = None
     pattern = shape.get("pattern") if kind == "string" else None
-    matcher = _java_pattern(pattern).fullmatch if pattern is not None else None
+    matcher = None if pattern is None else _java_pattern(pattern).fullmatch
     if matcher is not None:
-        rules.append(
-            (
-                f"Member must satisfy regular expression pattern: {pattern}",
-                lambda v: matcher(v) is not None,
-            )
-        )
-    enum = shape.get("enum") if kind == "string" else None
-    allowed = frozenset(enum or ())
+        text = f"Member must satisfy regular expression pattern: {pattern}"
+        rules.append((text, lambda v: matcher(v) is not None))
+    enum = shape.get("enum", ()) if kind == "string" else ()
+    allowed = frozenset(enum)
     if enum:
         rules.append(
             (f"Member must satisfy enum value set: [{', '.join(enum)}]", allowed.__contains__)
         )
-    if not rules:
-        return _CONVERTERS[kind], None, ()
-    lo, hi = (low if low is not None else -_INF), (high if high is not None else _INF)
-    measure = len if kind in ("string", "blob") else _identity
-
-    def ok(value: Any) -> bool:
-        return (
-            lo <= measure(value) <= hi
-            and (matcher is None or matcher(value) is not None)
-            and (not allowed or value in allowed)
-        )
-
-    return _CONVERTERS[kind], ok, tuple(rules)
+    floor = (0 if kind in ("string", "blob") else -_INF) if low is None else low
+    return _Scalar(
+        _CONVERTERS[kind], tuple(rules), floor, _INF if high is None else high, matcher, allowed
+    )
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _size_rules(shape: Mapping[str, Any]) -> tuple[Callable[[Any], bool] | None, tuple[_Rule, ...]]:
-    """Length constraints of a string, blob, list or map: (all hold or None, rules)."""
-    low, high = shape.get("min"), shape.get("max")
-    rules: list[_Rule] = []
-    if high is not None:
-        rules.append(
-            (f"Member must have length less than or equal to {high}", lambda v: len(v) <= high)
-        )
-    if low is not None:
-        rules.append(
-            (f"Member must have length greater than or equal to {low}", lambda v: len(v) >= low)
-        )
-    if not rules:
-        return None, ()
-    lo, hi = low or 0, high if high is not None else _INF
-    return (lambda v: lo <= len(v) <= hi), tuple(rules)
-
-
-def _check_size(
-    own: tuple[Callable[[Any], bool] | None, tuple[_Rule, ...]],
+def _report(
     value: Any,
     echo: bool,
+    rules: tuple[_Rule, ...],
     parent: str,
     name: str,
     errors: list[str],
     mark: int | None = None,
 ) -> None:
-    """Report a container's own length breaks, ahead of its items' (at `mark`)."""
-    ok, rules = own
-    if ok is None or ok(value):
-        return
+    """Add one error per broken rule, at the end or at `mark` (a container before its items)."""
     shown = _show(value) if echo else None
+    found = [_violation(shown, parent, name, text) for text, check in rules if not check(value)]
     at = len(errors) if mark is None else mark
-    errors[at:at] = [
-        _violation(shown, parent, name, text) for text, check in rules if not check(value)
-    ]
+    errors[at:at] = found
 
 
 def _scalar_decoder(kind: str, scalar: _Scalar, echo: bool) -> Decoder:
-    convert, ok, rules = scalar
+    """A member's decoder, specialised so the common shapes cost one call."""
+    convert, rules, low, high, matcher, allowed = (
+        scalar.convert,
+        scalar.rules,
+        scalar.low,
+        scalar.high,
+        scalar.matcher,
+        scalar.allowed,
+    )
+    if not rules:
+        return _PLAIN.get(kind) or (lambda value, parent, name, errors: convert(value))
+    if kind == "string" and matcher is None and not allowed:
 
-    def report(value: Any, parent: str, name: str, errors: list[str]) -> None:
-        shown = _show(value) if echo else None
-        errors.extend(
-            _violation(shown, parent, name, text) for text, check in rules if not check(value)
-        )
-
-    if kind == "string":  # the common case, without a conversion call
-
-        def decode_string(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+        def decode_sized(value: Any, parent: str, name: str, errors: list[str]) -> Any:
             if type(value) is not str:
                 _wrong_type(value, "a String")
-            if ok is not None and not ok(value):
-                report(value, parent, name, errors)
+            if not low <= len(value) <= high:
+                _report(value, echo, rules, parent, name, errors)
             return value
 
-        return decode_string
+        return decode_sized
+    if kind == "blob":
+
+        def decode_blob(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+            value = _blob(value)
+            if not low <= len(value) <= high:
+                _report(value, False, rules, parent, name, errors)
+            return value
+
+        return decode_blob
+    ok = scalar.ok
 
     def decode(value: Any, parent: str, name: str, errors: list[str]) -> Any:
         value = convert(value)
-        if ok is not None and not ok(value):
-            report(value, parent, name, errors)
+        if not ok(value):
+            _report(value, echo, rules, parent, name, errors)
         return value
 
     return decode
+
+
+def _plain_string(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+    if type(value) is not str:
+        _wrong_type(value, "a String")
+    return value
+
+
+def _plain_boolean(value: Any, parent: str, name: str, errors: list[str]) -> Any:
+    if type(value) is not bool:
+        _wrong_type(value, "a Boolean")
+    return value
+
+
+_PLAIN: dict[str, Decoder] = {"string": _plain_string, "boolean": _plain_boolean}
 
 
 # --- Java regular expressions as Python `re` ---------------------------------------

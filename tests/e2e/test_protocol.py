@@ -1,0 +1,185 @@
+"""The wire: SigV4 on every call, AWS error shapes, never a 500 or a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from tests.e2e.harness import ACCESS_KEY, REGION, SECRET_KEY
+
+
+def _signed(
+    url: str,
+    target: str,
+    body: bytes,
+    *,
+    key: str = ACCESS_KEY,
+    secret: str = SECRET_KEY,
+    service: str = "kms",
+    region: str = REGION,
+    when: dt.datetime | None = None,
+) -> dict[str, str]:
+    request = AWSRequest(
+        method="POST",
+        url=url,
+        data=body,
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+    )
+    auth = SigV4Auth(Credentials(key, secret), service, region)
+    if when is None:
+        auth.add_auth(request)
+    else:  # add_auth's own steps, with the timestamp chosen by the test
+        request.context["timestamp"] = when.strftime("%Y%m%dT%H%M%SZ")
+        auth._modify_request_before_signing(request)
+        canonical = auth.canonical_request(request)
+        signature = auth.signature(auth.string_to_sign(request, canonical), request)
+        auth._inject_signature_to_request(request, signature)
+    return dict(request.headers.items())
+
+
+def _post(url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any], str]:
+    request = urllib.request.Request(url + "/", data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text), text
+    except urllib.error.HTTPError as error:
+        text = error.read().decode()
+        return error.code, json.loads(text), text
+
+
+def _key_count(server: Any) -> int:
+    return len(server.client("kms").list_keys(Limit=1000)["Keys"])
+
+
+CREATE = b'{"Description": "should not exist"}'
+
+
+@pytest.fixture
+def fresh(start_server: Any) -> Any:
+    return start_server()
+
+
+def _assert_refused(server: Any, headers: dict[str, str], body: bytes, code: str) -> str:
+    status, payload, text = _post(server.endpoint_url, headers, body)
+    assert payload["__type"] == code, payload
+    assert status in (400, 403)
+    assert "Traceback" not in text
+    assert SECRET_KEY not in text
+    assert _key_count(server) == 0
+    return str(payload.get("message", ""))
+
+
+def test_unsigned_request_is_refused(fresh: Any) -> None:
+    headers = {"X-Amz-Target": "TrentService.CreateKey",
+               "Content-Type": "application/x-amz-json-1.1"}
+    message = _assert_refused(fresh, headers, CREATE, "MissingAuthenticationTokenException")
+    assert message == "Missing Authentication Token"
+
+
+def test_wrong_secret_is_invalid_signature(fresh: Any) -> None:
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, secret="wrong" * 8)
+    _assert_refused(fresh, headers, CREATE, "InvalidSignatureException")
+
+
+def test_changed_body_after_signing_is_invalid_signature(fresh: Any) -> None:
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", b"{}")
+    _assert_refused(fresh, headers, CREATE, "InvalidSignatureException")
+
+
+def test_changed_target_after_signing_is_invalid_signature(fresh: Any) -> None:
+    headers = _signed(fresh.endpoint_url, "TrentService.ListKeys", CREATE)
+    headers["X-Amz-Target"] = "TrentService.CreateKey"
+    _assert_refused(fresh, headers, CREATE, "InvalidSignatureException")
+
+
+def test_unknown_access_key_is_unrecognized(fresh: Any) -> None:
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, key="AKIANOSUCHKEY0000000")
+    message = _assert_refused(fresh, headers, CREATE, "UnrecognizedClientException")
+    assert message == "The security token included in the request is invalid."
+
+
+def test_request_outside_five_minutes_is_refused(fresh: Any) -> None:
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=6)
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, when=old)
+    message = _assert_refused(fresh, headers, CREATE, "InvalidSignatureException")
+    assert "Signature expired" in message
+    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=6)
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, when=future)
+    _assert_refused(fresh, headers, CREATE, "InvalidSignatureException")
+
+
+def test_scope_for_another_service_is_refused(fresh: Any) -> None:
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, service="s3")
+    _assert_refused(fresh, headers, CREATE, "InvalidSignatureException")
+
+
+def test_malformed_authorization_is_incomplete_signature(fresh: Any) -> None:
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE)
+    headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=garbage"
+    _assert_refused(fresh, headers, CREATE, "IncompleteSignatureException")
+
+
+def test_malformed_json_is_serialization_exception(fresh: Any) -> None:
+    body = b'{"Description": '
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", body)
+    status, payload, text = _post(fresh.endpoint_url, headers, body)
+    assert status == 400 and payload["__type"] == "SerializationException"
+    assert _key_count(fresh) == 0
+
+
+def test_wrong_member_type_is_refused(fresh: Any) -> None:
+    body = b'{"Description": 5}'
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", body)
+    status, payload, _ = _post(fresh.endpoint_url, headers, body)
+    assert status == 400 and payload["__type"] == "SerializationException"
+    assert _key_count(fresh) == 0
+
+
+def test_unknown_operation(fresh: Any) -> None:
+    headers = _signed(fresh.endpoint_url, "TrentService.MakeCoffee", b"{}")
+    status, payload, _ = _post(fresh.endpoint_url, headers, b"{}")
+    assert status == 400 and payload["__type"] == "UnknownOperationException"
+    headers = _signed(fresh.endpoint_url, "NoSuchService.CreateKey", b"{}")
+    status, payload, _ = _post(fresh.endpoint_url, headers, b"{}")
+    assert status == 400 and payload["__type"] == "UnknownOperationException"
+
+
+def test_oversized_body_is_refused_early(fresh: Any) -> None:
+    body = b'{"Description": "' + b"x" * (2 << 20) + b'"}'
+    headers = {"X-Amz-Target": "TrentService.CreateKey",
+               "Content-Type": "application/x-amz-json-1.1"}
+    status, payload, _ = _post(fresh.endpoint_url, headers, body)
+    assert status == 413 and payload["__type"] == "RequestEntityTooLargeException"
+    assert _key_count(fresh) == 0
+
+
+def test_validation_message_in_aws_form(fresh: Any) -> None:
+    body = json.dumps({"KeyId": "k" * 2049, "Plaintext": "AA=="}).encode()
+    headers = _signed(fresh.endpoint_url, "TrentService.Encrypt", body)
+    status, payload, _ = _post(fresh.endpoint_url, headers, body)
+    assert status == 400 and payload["__type"] == "ValidationException"
+    assert payload["message"].startswith("1 validation error detected: Value '")
+    assert "at 'keyId' failed to satisfy constraint: Member must have length less than or " \
+           "equal to 2048" in payload["message"]
+
+
+def test_moto_reset_wipes_state_in_dev_mode(fresh: Any) -> None:
+    kms = fresh.client("kms")
+    kms.create_key()
+    request = urllib.request.Request(fresh.endpoint_url + "/moto-api/reset", data=b"",
+                                     method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    assert kms.list_keys()["Keys"] == []
+    assert kms.list_aliases()["Aliases"] == []
+    kms.create_key()
+    assert len(kms.list_keys()["Keys"]) == 1
