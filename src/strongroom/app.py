@@ -154,8 +154,10 @@ def dev_bootstrap(app: Strongroom) -> AccessKey:
     account = config.account_id or DEV_ACCOUNT_ID
     if config.access_key and config.secret_key:
         existing = app.access_keys.find(config.access_key)
-        if existing is None or existing.secret_access_key != config.secret_key or (
-            existing.principal.account_id != account
+        if (
+            existing is None
+            or existing.secret_access_key != config.secret_key
+            or (existing.principal.account_id != account)
         ):
             return app.access_keys.create(account, "root", config.access_key, config.secret_key)
         return existing
@@ -225,7 +227,7 @@ def tls_files(config: Config) -> tuple[Path, Path]:
     cert, key = config.tls_dir / "server.pem", config.tls_dir / "server-key.pem"
     if not cert.exists() or not key.exists():
         raise ConfigError(
-            f"No TLS certificate: set tls_cert and tls_key, or run `strongroom operator init`."
+            "No TLS certificate: set tls_cert and tls_key, or run `strongroom operator init`."
         )
     return cert, key
 

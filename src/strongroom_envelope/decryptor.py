@@ -20,7 +20,12 @@ from strongroom_envelope import header as header_format
 from strongroom_envelope.body import FrameDecoder
 from strongroom_envelope.byte_source import ByteSource
 from strongroom_envelope.commitment import CommitmentPolicy
-from strongroom_envelope.errors import EncryptionContextError, MessageError, PolicyError
+from strongroom_envelope.errors import (
+    EncryptionContextError,
+    MessageError,
+    NoDecryptableKeyError,
+    PolicyError,
+)
 from strongroom_envelope.key_derivation import derive_keys
 from strongroom_envelope.keyrings.base import Keyring
 from strongroom_envelope.limits import (
@@ -94,15 +99,24 @@ def decrypt_stream(
     commitment_policy.check_decrypt(suite)
     if suite.signed and not allow_signed:
         raise PolicyError(f"signed algorithm suites are not allowed here ({suite.name})")
-    materials = as_materials_manager(keyring).decrypt_materials(
-        DecryptionRequest(
-            suite=suite,
-            encrypted_data_keys=head.encrypted_data_keys,
-            encryption_context=head.encryption_context,
-            commitment_policy=commitment_policy,
-            reproduced_context=encryption_context,
-        )
+    request = DecryptionRequest(
+        suite=suite,
+        encrypted_data_keys=head.encrypted_data_keys,
+        encryption_context=head.encryption_context,
+        commitment_policy=commitment_policy,
+        reproduced_context=encryption_context,
     )
+    try:
+        materials = as_materials_manager(keyring).decrypt_materials(request)
+    except NoDecryptableKeyError as exc:
+        extra = sorted(set(encryption_context or {}) - set(head.encryption_context))
+        if not extra:
+            raise
+        raise EncryptionContextError(
+            "no data key could be decrypted under the given encryption context, which has "
+            f"pairs the message does not store ({', '.join(extra)}): leave out any that are "
+            "not part of its context"
+        ) from exc
     if materials.suite != suite or materials.data_key is None:
         raise MessageError()
     keys = derive_keys(suite, materials.data_key, head.message_id)

@@ -16,7 +16,7 @@ import stat
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO
 
-from strongroom_envelope import footer, header_auth
+from strongroom_envelope import footer, header_auth, randomness
 from strongroom_envelope import header as header_format
 from strongroom_envelope.body import FINAL_FRAME_OVERHEAD, FRAME_OVERHEAD, FrameEncoder
 from strongroom_envelope.byte_source import readinto_of
@@ -36,7 +36,6 @@ from strongroom_envelope.materials_manager import (
     MaterialsManager,
     as_materials_manager,
 )
-from strongroom_envelope.randomness import random_bytes
 from strongroom_envelope.results import MessageInfo
 from strongroom_envelope.signing import Signer
 from strongroom_envelope.suites import AlgorithmSuite
@@ -107,7 +106,7 @@ def encrypt_stream(
     _check(materials, request, max_encrypted_data_keys)
     assert materials.data_key is not None
     chosen = materials.suite
-    message_id = random_bytes(chosen.message_id_length)
+    message_id = randomness.random_bytes(chosen.message_id_length)
     keys = derive_keys(chosen, materials.data_key, message_id)
     stored = {
         k: v

@@ -104,7 +104,7 @@ class ServerProcess:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                out, err = self.process.communicate()
+                _, err = self.process.communicate()
                 raise RuntimeError(f"server exited {self.process.returncode}: {err.decode()}")
             status = self.health()
             if status in wait_for:
@@ -117,7 +117,7 @@ class ServerProcess:
         """The status code of GET /sys/health, or None when nothing answers yet."""
         import ssl
 
-        context = ssl._create_unverified_context() if not self.dev else None  # noqa: S323
+        context = ssl._create_unverified_context() if not self.dev else None
         try:
             with urllib.request.urlopen(
                 f"{self.endpoint_url}/sys/health", timeout=2, context=context

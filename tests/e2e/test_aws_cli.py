@@ -56,8 +56,9 @@ def test_create_alias_encrypt_decrypt_with_files(strongroom_server: Any, tmp_pat
     )
     assert base64.b64decode(decrypted["Plaintext"]) == b"hunter2\n"
     assert decrypted["KeyId"] == key["Arn"]
-    data_key = _aws(strongroom_server, "generate-data-key", "--key-id", alias, "--key-spec",
-                    "AES_256")
+    data_key = _aws(
+        strongroom_server, "generate-data-key", "--key-id", alias, "--key-spec", "AES_256"
+    )
     assert len(base64.b64decode(data_key["Plaintext"])) == 32
 
 

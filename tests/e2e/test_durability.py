@@ -39,9 +39,7 @@ def test_restart_keeps_keys_aliases_tags_and_ciphertext(start_server: Any, tmp_p
         assert kms.describe_key(KeyId=disabled["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"
 
 
-def test_kill_9_during_writes_loses_no_acknowledged_write(
-    start_server: Any, tmp_path: Any
-) -> None:
+def test_kill_9_during_writes_loses_no_acknowledged_write(start_server: Any, tmp_path: Any) -> None:
     data_dir = tmp_path / "crash"
     server = start_server(data_dir)
     acknowledged: list[tuple[str, bytes, bytes]] = []

@@ -49,8 +49,11 @@ def test_alias_errors_change_nothing(kms: Any, raw_kms: Any) -> None:
     assert bad_chars["Code"] == "ValidationException"
     assert "regular expression pattern" in bad_chars["Message"]
     to_alias = error_of(kms.create_alias, AliasName=_name(), TargetKeyId=name)
-    assert to_alias == {**to_alias, "Code": "ValidationException",
-                        "Message": "Aliases must refer to keys. Not aliases"}
+    assert to_alias == {
+        **to_alias,
+        "Code": "ValidationException",
+        "Message": "Aliases must refer to keys. Not aliases",
+    }
     missing_key = error_of(kms.create_alias, AliasName=_name(), TargetKeyId=str(uuid.uuid4()))
     assert missing_key["Code"] == "NotFoundException"
     missing = error_of(kms.delete_alias, AliasName="alias/never-made")
@@ -58,9 +61,10 @@ def test_alias_errors_change_nothing(kms: Any, raw_kms: Any) -> None:
     assert missing["Message"] == (
         f"Alias arn:aws:kms:{REGION}:{ACCOUNT_ID}:alias/never-made is not found."
     )
-    assert error_of(kms.update_alias, AliasName="alias/never-made", TargetKeyId=key["KeyId"])[
-        "Code"
-    ] == "NotFoundException"
+    assert (
+        error_of(kms.update_alias, AliasName="alias/never-made", TargetKeyId=key["KeyId"])["Code"]
+        == "NotFoundException"
+    )
     assert kms.list_aliases()["Aliases"] == before
 
 
@@ -82,18 +86,19 @@ def test_list_aliases_paginates(start_server: Any) -> None:
 
 def test_tags(kms: Any, raw_kms: Any) -> None:
     key_id = new_key(kms)["KeyId"]
-    kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": "a", "TagValue": "1"},
-                                         {"TagKey": "b", "TagValue": "2"}])
+    kms.tag_resource(
+        KeyId=key_id, Tags=[{"TagKey": "a", "TagValue": "1"}, {"TagKey": "b", "TagValue": "2"}]
+    )
     kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": "a", "TagValue": "3"}])
     tags = kms.list_resource_tags(KeyId=key_id)["Tags"]
     assert sorted((t["TagKey"], t["TagValue"]) for t in tags) == [("a", "3"), ("b", "2")]
     kms.untag_resource(KeyId=key_id, TagKeys=["a", "missing"])
     assert kms.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "b", "TagValue": "2"}]
-    reserved = error_of(kms.tag_resource, KeyId=key_id, Tags=[{"TagKey": "aws:x",
-                                                               "TagValue": "1"}])
+    reserved = error_of(kms.tag_resource, KeyId=key_id, Tags=[{"TagKey": "aws:x", "TagValue": "1"}])
     assert reserved["Code"] == "TagException"
-    long_key = error_of(raw_kms.tag_resource, KeyId=key_id,
-                        Tags=[{"TagKey": "k" * 129, "TagValue": "1"}])
+    long_key = error_of(
+        raw_kms.tag_resource, KeyId=key_id, Tags=[{"TagKey": "k" * 129, "TagValue": "1"}]
+    )
     assert long_key["Code"] == "ValidationException"
     assert kms.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "b", "TagValue": "2"}]
 

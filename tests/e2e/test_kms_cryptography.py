@@ -120,7 +120,9 @@ def test_re_encrypt_moves_ciphertext_between_keys_and_contexts(
     assert moved["SourceKeyId"] == key["Arn"]
     assert moved["KeyId"] == destination["Arn"]
     assert moved["SourceEncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
-    decrypted = kms.decrypt(CiphertextBlob=moved["CiphertextBlob"], EncryptionContext={"new": "ctx"})
+    decrypted = kms.decrypt(
+        CiphertextBlob=moved["CiphertextBlob"], EncryptionContext={"new": "ctx"}
+    )
     assert decrypted["Plaintext"] == b"move"
     assert decrypted["KeyId"] == destination["Arn"]
     error = error_of(kms.re_encrypt, CiphertextBlob=blob, DestinationKeyId=destination["KeyId"])

@@ -150,8 +150,12 @@ def test_unsupported_key_specs_and_origins_say_so(kms: Any, raw_kms: Any) -> Non
 
 def test_operations_not_built_yet_name_themselves(kms: Any) -> None:
     key_id = new_key(kms)["KeyId"]
-    error = error_of(kms.create_grant, KeyId=key_id, GranteePrincipal="arn:aws:iam::1:root",
-                     Operations=["Decrypt"])
+    error = error_of(
+        kms.create_grant,
+        KeyId=key_id,
+        GranteePrincipal="arn:aws:iam::1:root",
+        Operations=["Decrypt"],
+    )
     assert error["Code"] == "UnsupportedOperationException"
     assert "CreateGrant" in error["Message"]
 
@@ -167,8 +171,9 @@ def test_key_policies(kms: Any) -> None:
     new_policy = json.dumps({"Version": "2012-10-17", "Statement": []})
     kms.put_key_policy(KeyId=meta["Arn"], PolicyName="default", Policy=new_policy)
     assert kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"] == new_policy
-    error = error_of(kms.put_key_policy, KeyId=meta["KeyId"], PolicyName="default",
-                     Policy="not json")
+    error = error_of(
+        kms.put_key_policy, KeyId=meta["KeyId"], PolicyName="default", Policy="not json"
+    )
     assert error["Code"] == "MalformedPolicyDocumentException"
     assert kms.get_key_policy(KeyId=meta["KeyId"])["Policy"] == new_policy
     error = error_of(kms.get_key_policy, KeyId="alias/any", PolicyName="default")

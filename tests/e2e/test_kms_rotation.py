@@ -22,8 +22,7 @@ def test_rotation_settings(kms: Any, raw_kms: Any) -> None:
     kms.enable_key_rotation(KeyId=key["KeyId"], RotationPeriodInDays=90)
     assert kms.get_key_rotation_status(KeyId=key["KeyId"])["RotationPeriodInDays"] == 90
     for bad in (89, 2561):
-        error = error_of(raw_kms.enable_key_rotation, KeyId=key["KeyId"],
-                         RotationPeriodInDays=bad)
+        error = error_of(raw_kms.enable_key_rotation, KeyId=key["KeyId"], RotationPeriodInDays=bad)
         assert error["Code"] == "ValidationException"
     assert kms.get_key_rotation_status(KeyId=key["KeyId"])["RotationPeriodInDays"] == 90
     kms.disable_key_rotation(KeyId=key["KeyId"])

@@ -56,11 +56,7 @@ class Init:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without AWS_* or STRONGROOM_* from the caller, plus `extra`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "STRONGROOM_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STRONGROOM_"))}
     env.update(extra)
     return env
 

@@ -79,8 +79,10 @@ def _assert_refused(server: Any, headers: dict[str, str], body: bytes, code: str
 
 
 def test_unsigned_request_is_refused(fresh: Any) -> None:
-    headers = {"X-Amz-Target": "TrentService.CreateKey",
-               "Content-Type": "application/x-amz-json-1.1"}
+    headers = {
+        "X-Amz-Target": "TrentService.CreateKey",
+        "Content-Type": "application/x-amz-json-1.1",
+    }
     message = _assert_refused(fresh, headers, CREATE, "MissingAuthenticationTokenException")
     assert message == "Missing Authentication Token"
 
@@ -102,17 +104,19 @@ def test_changed_target_after_signing_is_invalid_signature(fresh: Any) -> None:
 
 
 def test_unknown_access_key_is_unrecognized(fresh: Any) -> None:
-    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, key="AKIANOSUCHKEY0000000")
+    headers = _signed(
+        fresh.endpoint_url, "TrentService.CreateKey", CREATE, key="AKIANOSUCHKEY0000000"
+    )
     message = _assert_refused(fresh, headers, CREATE, "UnrecognizedClientException")
     assert message == "The security token included in the request is invalid."
 
 
 def test_request_outside_five_minutes_is_refused(fresh: Any) -> None:
-    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=6)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)
     headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, when=old)
     message = _assert_refused(fresh, headers, CREATE, "InvalidSignatureException")
     assert "Signature expired" in message
-    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=6)
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
     headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, when=future)
     _assert_refused(fresh, headers, CREATE, "InvalidSignatureException")
 
@@ -131,7 +135,7 @@ def test_malformed_authorization_is_incomplete_signature(fresh: Any) -> None:
 def test_malformed_json_is_serialization_exception(fresh: Any) -> None:
     body = b'{"Description": '
     headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", body)
-    status, payload, text = _post(fresh.endpoint_url, headers, body)
+    status, payload, _ = _post(fresh.endpoint_url, headers, body)
     assert status == 400 and payload["__type"] == "SerializationException"
     assert _key_count(fresh) == 0
 
@@ -155,8 +159,10 @@ def test_unknown_operation(fresh: Any) -> None:
 
 def test_oversized_body_is_refused_early(fresh: Any) -> None:
     body = b'{"Description": "' + b"x" * (2 << 20) + b'"}'
-    headers = {"X-Amz-Target": "TrentService.CreateKey",
-               "Content-Type": "application/x-amz-json-1.1"}
+    headers = {
+        "X-Amz-Target": "TrentService.CreateKey",
+        "Content-Type": "application/x-amz-json-1.1",
+    }
     status, payload, _ = _post(fresh.endpoint_url, headers, body)
     assert status == 413 and payload["__type"] == "RequestEntityTooLargeException"
     assert _key_count(fresh) == 0
@@ -168,15 +174,18 @@ def test_validation_message_in_aws_form(fresh: Any) -> None:
     status, payload, _ = _post(fresh.endpoint_url, headers, body)
     assert status == 400 and payload["__type"] == "ValidationException"
     assert payload["message"].startswith("1 validation error detected: Value '")
-    assert "at 'keyId' failed to satisfy constraint: Member must have length less than or " \
-           "equal to 2048" in payload["message"]
+    assert (
+        "at 'keyId' failed to satisfy constraint: Member must have length less than or "
+        "equal to 2048" in payload["message"]
+    )
 
 
 def test_moto_reset_wipes_state_in_dev_mode(fresh: Any) -> None:
     kms = fresh.client("kms")
     kms.create_key()
-    request = urllib.request.Request(fresh.endpoint_url + "/moto-api/reset", data=b"",
-                                     method="POST")
+    request = urllib.request.Request(
+        fresh.endpoint_url + "/moto-api/reset", data=b"", method="POST"
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
     assert kms.list_keys()["Keys"] == []

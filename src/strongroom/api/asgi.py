@@ -23,7 +23,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-_JSON_HEADERS = [(b"content-type", b"application/x-amz-json-1.1")]
 _TOO_LARGE = encode_error("RequestEntityTooLargeException", "Request body is too large.")
 
 
@@ -37,7 +36,8 @@ class _RequestIds:
     def next(self) -> str:
         n = next(self._counter)
         p = self._prefix
-        return f"{p[:8]}-{p[8:12]}-4{n >> 48 & 0xFFF:03x}-8{n >> 36 & 0xFFF:03x}-{n & 0xFFFFFFFFF:012x}"
+        high, middle, low = n >> 48 & 0xFFF, n >> 36 & 0xFFF, n & 0xFFFFFFFFF
+        return f"{p[:8]}-{p[8:12]}-4{high:03x}-8{middle:03x}-{low:012x}"
 
 
 class StrongroomAsgi:

@@ -34,7 +34,11 @@ def _address_option(function: Any) -> Any:
 
 
 def _call(
-    address: str, ca_cert: Path | None, method: str, path: str, body: dict[str, Any] | None = None,
+    address: str,
+    ca_cert: Path | None,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
     signed: bool = False,
 ) -> dict[str, Any]:
     url = address.rstrip("/") + path
@@ -90,7 +94,9 @@ def operator() -> None:
 @click.option("--key-threshold", type=click.IntRange(1, 255), default=3, show_default=True)
 @click.option("--data-dir", type=click.Path(path_type=Path))
 @click.option("--config", "config_file", type=click.Path(path_type=Path))
-def init(key_shares: int, key_threshold: int, data_dir: Path | None, config_file: Path | None) -> None:
+def init(
+    key_shares: int, key_threshold: int, data_dir: Path | None, config_file: Path | None
+) -> None:
     """Create the root key, split it into unseal shares, and make the first access key."""
     if key_threshold > key_shares:
         raise click.BadParameter("the threshold cannot exceed the number of shares")

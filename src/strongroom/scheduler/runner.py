@@ -8,6 +8,7 @@ on the next tick; state lives in storage, so restarts lose nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -70,8 +71,6 @@ class Scheduler:
         """Stop ticking."""
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None

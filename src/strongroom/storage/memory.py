@@ -179,7 +179,7 @@ class _MemoryTransaction:
         store = self._store
         mine = sorted(p for p in self.pending if _in_range(p, lower, inclusive, upper))
         # Committed paths can only be hidden by our deletes, so n + len(mine) suffice.
-        committed = store._range(lower, inclusive, upper, n)
+        committed = store._range(lower, inclusive, upper, n + len(mine))
         rows: list[tuple[str, bytes]] = []
         previous = None
         for path in heapq.merge(committed, mine):

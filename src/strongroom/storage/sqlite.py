@@ -157,8 +157,10 @@ class SqliteStorage:
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         try:
+            ours = _is_strongroom(conn, self._path)  # before any write: refuse foreign files
             _configure(conn, self._path)
-            _check_schema(conn, self._path)
+            if not ours:
+                _initialise(conn, self._path)
         except sqlite3.Error as exc:
             conn.close()
             raise self._error(exc) from exc
@@ -317,7 +319,7 @@ def _create_private_dirs(directory: str) -> None:
 
 
 def _configure(conn: sqlite3.Connection, path: str) -> None:
-    """Per-connection settings. The first statement reads the header: garbage fails here."""
+    """Per-connection settings, and the WAL journal (a lasting change to the file)."""
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise StorageUnavailableError(
@@ -330,11 +332,9 @@ def _configure(conn: sqlite3.Connection, path: str) -> None:
     conn.execute("PRAGMA cell_size_check=ON")  # notice damaged pages early, not by luck
 
 
-def _check_schema(conn: sqlite3.Connection, path: str) -> None:
-    """Accept our own file, initialise an empty one, refuse anything else."""
-    if _is_strongroom(conn, path):
-        return
-    conn.execute("BEGIN IMMEDIATE")  # another process may be initialising it too
+def _initialise(conn: sqlite3.Connection, path: str) -> None:
+    """Make an empty file a Strongroom store, unless another process just did."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
         if not _is_strongroom(conn, path):
             conn.execute(_CREATE)
@@ -348,7 +348,10 @@ def _check_schema(conn: sqlite3.Connection, path: str) -> None:
 
 
 def _is_strongroom(conn: sqlite3.Connection, path: str) -> bool:
-    """True for a Strongroom file, False for an empty one; StorageCorruptError otherwise."""
+    """True for a Strongroom file, False for an empty one; StorageCorruptError otherwise.
+
+    It reads the header first, so a file that is not SQLite at all fails here (SQLITE_NOTADB).
+    """
     application_id = conn.execute("PRAGMA application_id").fetchone()[0]
     objects = conn.execute("SELECT name FROM sqlite_schema").fetchall()
     if application_id == 0 and not objects:

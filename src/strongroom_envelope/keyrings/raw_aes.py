@@ -15,9 +15,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from strongroom_envelope import encryption_context as ec_format
+from strongroom_envelope import randomness
 from strongroom_envelope.errors import NoDecryptableKeyError
 from strongroom_envelope.materials import DecryptionMaterials, EncryptedDataKey, EncryptionMaterials
-from strongroom_envelope.randomness import random_bytes
 
 __all__ = ["RawAesKeyring"]
 
@@ -45,9 +45,9 @@ class RawAesKeyring:
     def on_encrypt(self, materials: EncryptionMaterials) -> EncryptionMaterials:
         """Generate the data key if needed and wrap it."""
         if materials.data_key is None:
-            materials = materials.with_data_key(random_bytes(materials.suite.key_length))
+            materials = materials.with_data_key(randomness.random_bytes(materials.suite.key_length))
         assert materials.data_key is not None
-        iv = random_bytes(_IV_LENGTH)
+        iv = randomness.random_bytes(_IV_LENGTH)
         aad = ec_format.serialize(materials.encryption_context)
         wrapped = self._aead.encrypt(iv, materials.data_key, aad)
         info = self._name + struct.pack(">II", _TAG_BITS, _IV_LENGTH) + iv

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from strongroom_envelope import randomness
 from strongroom_envelope.errors import KeyringError, NoDecryptableKeyError
 from strongroom_envelope.materials import DecryptionMaterials, EncryptedDataKey, EncryptionMaterials
-from strongroom_envelope.randomness import random_bytes
 
 __all__ = ["RawRsaKeyring", "RsaPadding"]
 
@@ -97,7 +97,7 @@ class RawRsaKeyring:
                 f"RSA key {self.key_namespace}/{self.key_name} has no public key to encrypt with"
             )
         if materials.data_key is None:
-            materials = materials.with_data_key(random_bytes(materials.suite.key_length))
+            materials = materials.with_data_key(randomness.random_bytes(materials.suite.key_length))
         assert materials.data_key is not None
         wrapped = self._public.encrypt(materials.data_key, self.padding_scheme.scheme())
         edk = EncryptedDataKey(self.key_namespace, self.key_name.encode(), wrapped)

@@ -236,7 +236,9 @@ def test_keyring_seal_gives_exactly_the_vector(case: dict[str, Any]) -> None:
     random = ScriptedRandom(_unhex(case, "nonce"))
     # Insertion order must not matter: entries are written in term order.
     keys = dict(reversed(list(keys_of(case).items())))
-    sealed = keyring_format.seal(Keyring(keys, case["active_term"]), _unhex(case, "root_key"), random)
+    sealed = keyring_format.seal(
+        Keyring(keys, case["active_term"]), _unhex(case, "root_key"), random
+    )
     assert random.exhausted()
     assert sealed == _unhex(case, "sealed")
 

@@ -16,6 +16,7 @@ from strongroom_envelope import (
     CommitmentPolicy,
     EncryptionContextError,
     MessageError,
+    NoDecryptableKeyError,
     PolicyError,
     RawAesKeyring,
     decrypt,
@@ -146,10 +147,24 @@ def test_required_context_keys_are_authenticated_but_not_stored(aes_keyring: Raw
     assert b"acme" not in message and b"public" in message
     result = decrypt(message, aes_keyring, encryption_context={"tenant": "acme"})
     assert result.plaintext == b"secret" and result.encryption_context["tenant"] == "acme"
-    with pytest.raises(MessageError):  # not given: the header does not authenticate
+    with pytest.raises(NoDecryptableKeyError):  # not given: the wrapped key is bound to it
         decrypt(message, aes_keyring)
     with pytest.raises(EncryptionContextError):
         decrypt(message, aes_keyring, encryption_context={"tenant": "other"})
+
+
+def test_required_context_binds_the_header_even_for_keyrings_without_context(
+    rsa_keyrings: tuple[Any, Any],
+) -> None:
+    public, private = rsa_keyrings
+    message = encrypt(
+        b"secret", public, encryption_context={"tenant": "acme"}, required_context_keys=["tenant"]
+    )
+    assert decrypt(message, private, encryption_context={"tenant": "acme"}).plaintext == b"secret"
+    with pytest.raises(MessageError):  # RSA unwraps, but the header tag needs the pair
+        decrypt(message, private)
+    with pytest.raises(EncryptionContextError):
+        decrypt(message, private, encryption_context={"tenant": "other"})
 
 
 def test_required_context_keys_must_be_in_the_context(aes_keyring: RawAesKeyring) -> None:

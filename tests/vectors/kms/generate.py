@@ -130,8 +130,9 @@ def blob_case(
     record = KeyRecord(key_id, "111122223333", "us-east-1", "aws", 0.0, versions=versions)
     repository.save(record)
     store.generate(key_id, version)
-    caller = Caller(Principal("AKIAIOSFODNN7EXAMPLE", "111122223333", "root"), "us-east-1",
-                    AllowAuthenticated())
+    caller = Caller(
+        Principal("AKIAIOSFODNN7EXAMPLE", "111122223333", "root"), "us-east-1", AllowAuthenticated()
+    )
     result = cryptographic.encrypt(
         kms, caller, KeyId=key_id, Plaintext=plaintext, EncryptionContext=context_of(pairs)
     )
@@ -167,8 +168,11 @@ def main(which: str) -> None:
         document = {
             "format": CONTEXT_FORMAT,
             "cases": [
-                {"name": name, "pairs": pairs, "encoded_hex": ciphertext_blob.encode_context(
-                    context_of(pairs)).hex()}
+                {
+                    "name": name,
+                    "pairs": pairs,
+                    "encoded_hex": ciphertext_blob.encode_context(context_of(pairs)).hex(),
+                }
                 for name, pairs in CONTEXT_CASES
             ],
         }

@@ -30,7 +30,7 @@ INTERNAL_ERROR_CODE = {
 def status_of(error: errors.StrongroomError) -> int:
     """The HTTP status AWS uses for this error (400 unless listed)."""
     for cls in type(error).__mro__:
-        status = _STATUS.get(cls)  # type: ignore[arg-type]
+        status = _STATUS.get(cls)
         if status is not None:
             return status
     return 400

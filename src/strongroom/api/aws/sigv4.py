@@ -35,9 +35,9 @@ import time
 from calendar import timegm
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from email.utils import mktime_tz, parsedate_tz
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from urllib.parse import quote, unquote_to_bytes
 
 from strongroom.errors import (
@@ -53,8 +53,13 @@ _ALGORITHM = b"AWS4-HMAC-SHA256"
 _TERMINATOR = b"aws4_request"
 _UNSIGNED_PAYLOAD = b"UNSIGNED-PAYLOAD"
 _MAX_EXPIRES = 604800  # one week, as AWS allows
-_KEY_CACHE_SIZE = 512
-_DAY_CACHE_SIZE = 64
+_CACHE_SIZE = 512
+_SHA256_BLOCK = 64
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 _MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
@@ -96,7 +101,7 @@ class _Auth(NamedTuple):
 class SigV4Verifier:
     """Checks AWS4-HMAC-SHA256 signatures against secrets from `lookup_secret`."""
 
-    __slots__ = ("_clock", "_days", "_keys", "_lookup_secret", "_max_skew")
+    __slots__ = ("_clock", "_keys", "_lookup_secret", "_max_skew", "_scopes", "_stamps")
 
     def __init__(
         self,
@@ -107,8 +112,11 @@ class SigV4Verifier:
         self._lookup_secret = lookup_secret
         self._clock = clock
         self._max_skew = max_skew_seconds
-        self._keys: dict[tuple[str, bytes], bytes] = {}
-        self._days: dict[bytes, int] = {}
+        # Small bounded caches (cleared when full): parsing and key derivation cost more
+        # than the rest of a verification, and a client repeats them on every request.
+        self._stamps: dict[bytes, int] = {}
+        self._scopes: dict[bytes, tuple[Credential, bytes]] = {}
+        self._keys: dict[tuple[str, bytes], tuple[_Hash, _Hash]] = {}
 
     def verify(
         self,
@@ -121,7 +129,7 @@ class SigV4Verifier:
         """The request's credential if its signature holds, else the AWS error."""
         first = dict(reversed(headers))  # the first value of each name wins
         pairs = _query_pairs(query_string) if query_string else []
-        presigned = _first_value(pairs, b"X-Amz-Algorithm")
+        presigned = _first_value(pairs, b"X-Amz-Algorithm") if pairs else None
         authorization = first.get(b"authorization")
         if authorization is not None:
             if presigned is not None:
@@ -136,61 +144,41 @@ class SigV4Verifier:
             raise InvalidSignatureException(_HOST_UNSIGNED)
         stamp, when = self._request_time(auth.stamp)
         self._check_time(stamp, when, auth.expires)
-        credential, scope = _check_scope(auth.credential, stamp)
+        credential, scope = self._scope(auth.credential, stamp)
         secret = self._lookup_secret(credential.access_key_id)
         if secret is None:
             raise UnrecognizedClientException(_UNKNOWN_KEY)
         names.sort()
         canonical = _canonical_request(method, raw_path, pairs, auth, names, headers, first, body)
-        to_sign = b"%s\n%s\n%s\n%s" % (
-            _ALGORITHM,
-            stamp,
-            scope,
-            hashlib.sha256(canonical).hexdigest().encode("ascii"),
-        )
-        expected = hmac.digest(self._signing_key(secret, scope), to_sign, "sha256").hex()
-        if not hmac.compare_digest(expected.encode("ascii"), auth.signature):
+        inner, outer = self._signing_key(secret, scope)
+        mac = inner.copy()  # HMAC-SHA256(kSigning, string to sign), from cached pad states
+        mac.update(b"AWS4-HMAC-SHA256\n%s\n%s\n" % (stamp, scope))
+        mac.update(hashlib.sha256(canonical).hexdigest().encode("ascii"))
+        expected = outer.copy()
+        expected.update(mac.digest())
+        if not hmac.compare_digest(expected.hexdigest().encode("ascii"), auth.signature):
             raise InvalidSignatureException(_MISMATCH)
         return credential
 
     def _request_time(self, sent: bytes) -> tuple[bytes, int]:
         """The request time as ISO 8601 basic and as epoch seconds (X-Amz-Date or Date)."""
-        sent = sent.strip()
-        when = self._epoch(sent)
+        when = self._stamps.get(sent)
         if when is not None:
             return sent, when
-        parsed = parsedate_tz(sent.decode("latin-1"))
-        if parsed is not None and parsed[9] is not None:  # an HTTP date, with its zone
+        stamp = sent.strip()
+        when = _epoch(stamp)
+        if when is None:
+            parsed = parsedate_tz(stamp.decode("latin-1"))
+            if parsed is None or parsed[9] is None:  # an HTTP date must name its zone
+                raise _bad_date(stamp)
             try:
                 when = mktime_tz(parsed)
                 return _iso_basic(when).encode("ascii"), when
             except (OverflowError, ValueError, OSError):
-                pass
-        raise IncompleteSignatureException(
-            f"Date must be in ISO-8601 'basic format'. Got '{sent.decode('latin-1')}'. "
-            "See http://en.wikipedia.org/wiki/ISO_8601"
-        )
-
-    def _epoch(self, stamp: bytes) -> int | None:
-        """Seconds since the epoch of a `YYYYMMDDTHHMMSSZ` stamp, or None if it is not one."""
-        if len(stamp) != 16 or stamp[8] != 0x54 or stamp[15] != 0x5A:  # 'T', 'Z'
-            return None
-        day, clock = stamp[:8], stamp[9:15]
-        if not (day.isdigit() and clock.isdigit()):
-            return None
-        midnight = self._days.get(day)
-        if midnight is None:
-            try:
-                midnight = timegm(date(int(day[:4]), int(day[4:6]), int(day[6:])).timetuple())
-            except ValueError:
-                return None
-            if len(self._days) >= _DAY_CACHE_SIZE:
-                self._days.clear()
-            self._days[day] = midnight
-        hours, minutes, seconds = int(clock[:2]), int(clock[2:4]), int(clock[4:])
-        if hours > 23 or minutes > 59 or seconds > 59:
-            return None
-        return midnight + hours * 3600 + minutes * 60 + seconds
+                raise _bad_date(stamp) from None
+        if stamp == sent:
+            _remember(self._stamps, sent, when)
+        return stamp, when
 
     def _check_time(self, stamp: bytes, when: int, expires: int | None) -> None:
         """Refuse a request signed too far in the future, or too long ago."""
@@ -208,18 +196,63 @@ class SigV4Verifier:
                 f"{_iso_basic(now - window)} ({_iso_basic(now)} - {_duration(window)})"
             )
 
-    def _signing_key(self, secret: str, scope: bytes) -> bytes:
-        """kSigning for a secret and a `date/region/service/aws4_request` scope, cached."""
+    def _scope(self, credential: bytes, stamp: bytes) -> tuple[Credential, bytes]:
+        """The credential and its scope `date/region/service/aws4_request`, checked."""
+        known = self._scopes.get(credential)
+        if known is None or known[1][:8] != stamp[:8]:
+            known = _check_scope(credential, stamp)
+            _remember(self._scopes, credential, known)
+        return known
+
+    def _signing_key(self, secret: str, scope: bytes) -> tuple[_Hash, _Hash]:
+        """kSigning for a secret and scope, as HMAC inner and outer pad states (cached)."""
         cache_key = (secret, scope)
-        key = self._keys.get(cache_key)
-        if key is None:
+        states = self._keys.get(cache_key)
+        if states is None:
             key = ("AWS4" + secret).encode("utf-8")
             for part in scope.split(b"/"):
                 key = hmac.digest(key, part, "sha256")
-            if len(self._keys) >= _KEY_CACHE_SIZE:
-                self._keys.clear()
-            self._keys[cache_key] = key
-        return key
+            key = key.ljust(_SHA256_BLOCK, b"\0")  # RFC 2104: a 32-byte key, zero-padded
+            states = (
+                hashlib.sha256(bytes(byte ^ 0x36 for byte in key)),
+                hashlib.sha256(bytes(byte ^ 0x5C for byte in key)),
+            )
+            _remember(self._keys, cache_key, states)
+        return states
+
+
+def _remember(cache: dict[_K, _V], key: _K, value: _V) -> None:
+    """Store in a bounded cache, emptying it first when full."""
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+
+
+def _epoch(stamp: bytes) -> int | None:
+    """Seconds since the epoch of a `YYYYMMDDTHHMMSSZ` stamp, or None if it is not one."""
+    if len(stamp) != 16 or stamp[8] != 0x54 or stamp[15] != 0x5A:  # 'T', 'Z'
+        return None
+    if not (stamp[:8].isdigit() and stamp[9:15].isdigit()):
+        return None
+    try:
+        moment = datetime(
+            int(stamp[:4]),
+            int(stamp[4:6]),
+            int(stamp[6:8]),
+            int(stamp[9:11]),
+            int(stamp[11:13]),
+            int(stamp[13:15]),
+        )
+    except ValueError:
+        return None
+    return timegm(moment.timetuple())
+
+
+def _bad_date(stamp: bytes) -> IncompleteSignatureException:
+    return IncompleteSignatureException(
+        f"Date must be in ISO-8601 'basic format'. Got '{stamp.decode('latin-1')}'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601"
+    )
 
 
 def _header_auth(value: bytes, first: dict[bytes, bytes]) -> _Auth:
@@ -232,32 +265,32 @@ def _header_auth(value: bytes, first: dict[bytes, bytes]) -> _Auth:
         )
     params: dict[bytes, bytes] = {}
     for item in rest.split(b","):
-        item = item.strip()
-        if not item:
-            continue
-        name, equals, param = item.partition(b"=")
+        name, equals, param = item.strip().partition(b"=")
         if not equals:
+            if not name:
+                continue  # an empty item, as after a trailing comma
             raise IncompleteSignatureException(
-                f"'{item.decode('latin-1')}' not a valid key=value pair (missing equal-sign) "
+                f"'{name.decode('latin-1')}' not a valid key=value pair (missing equal-sign) "
                 f"in Authorization header: '{text.decode('latin-1')}'."
             )
         params[name] = param  # the last one of a name wins, as AWS does
+    credential = params.get(b"Credential")
+    signature = params.get(b"Signature")
+    signed_headers = params.get(b"SignedHeaders")
     stamp = first.get(b"x-amz-date")
     if stamp is None:
         stamp = first.get(b"date")
-    missing = [
-        _HEADER_REQUIRES.format(name.decode("ascii"))
-        for name in (b"Credential", b"Signature", b"SignedHeaders")
-        if name not in params
-    ]
-    if stamp is None:
-        missing.append(_HEADER_REQUIRES_DATE)
-    if missing or stamp is None:
+    if credential is None or signature is None or signed_headers is None or stamp is None:
+        missing = [
+            _HEADER_REQUIRES.format(name.decode("ascii"))
+            for name in (b"Credential", b"Signature", b"SignedHeaders")
+            if name not in params
+        ]
+        if stamp is None:
+            missing.append(_HEADER_REQUIRES_DATE)
         missing.append(f"Authorization={text.decode('latin-1')}")
         raise IncompleteSignatureException(" ".join(missing))
-    return _Auth(
-        params[b"Credential"], params[b"SignedHeaders"], params[b"Signature"], stamp, False, None
-    )
+    return _Auth(credential, signed_headers, signature, stamp, False, None)
 
 
 def _query_auth(algorithm: bytes, pairs: list[tuple[bytes, bytes]]) -> _Auth:
@@ -336,14 +369,15 @@ def _canonical_request(
     """The canonical request over the sorted signed header `names`."""
     try:
         return b"\n".join(
-            (
+            [
                 method.encode("ascii"),
                 _canonical_uri(raw_path),
                 _canonical_query(pairs, auth.presigned),
-                _canonical_headers(names, first, _repeated(headers, first)),
+                *_canonical_headers(names, first, _repeated(headers, first)),
+                b"",
                 b";".join(names),
                 _payload_hash(first.get(b"x-amz-content-sha256"), body),
-            )
+            ]
         )
     except UnicodeEncodeError:  # a method or path no client could have signed
         raise InvalidSignatureException(_MISMATCH) from None
@@ -417,21 +451,18 @@ def _repeated(
 
 def _canonical_headers(
     names: list[bytes], first: dict[bytes, bytes], repeated: dict[bytes, list[bytes]] | None
-) -> bytes:
-    """`name:value` lines of the signed headers: values trimmed, inner spaces collapsed,
-    repeated names joined with ','; each line ends with a newline."""
+) -> list[bytes]:
+    """`name:value` lines of the signed headers sent: values trimmed, inner runs of spaces
+    collapsed, the values of a repeated name joined with ',' in order."""
+    if repeated is None:
+        return [name + b":" + b" ".join(first[name].split()) for name in names if name in first]
     lines = []
     for name in names:
-        if repeated is not None and name in repeated:
-            value = b",".join([b" ".join(sent.split()) for sent in repeated[name]])
-        else:
-            sent = first.get(name)
-            if sent is None:
-                continue
-            value = b" ".join(sent.split())
-        lines.append(name + b":" + value)
-    lines.append(b"")
-    return b"\n".join(lines)
+        if name in repeated:
+            lines.append(name + b":" + b",".join([b" ".join(v.split()) for v in repeated[name]]))
+        elif name in first:
+            lines.append(name + b":" + b" ".join(first[name].split()))
+    return lines
 
 
 def _payload_hash(declared: bytes | None, body: bytes) -> bytes:

@@ -1,10 +1,10 @@
 """The operator API over HTTP: health, status, unseal, seal; and the dev-only reset.
 
-    GET  /sys/health   200 unsealed, 503 sealed, 501 not initialized
-    GET  /sys/status   {"initialized", "sealed", "threshold", "shares", "progress"}
-    POST /sys/unseal   {"key": "<share>"} or {"reset": true}      (no credentials: shares are)
-    POST /sys/seal     SigV4-signed by a known access key
-    POST /moto-api/reset   dev mode only, unsigned: wipe every service's state
+GET  /sys/health   200 unsealed, 503 sealed, 501 not initialized
+GET  /sys/status   {"initialized", "sealed", "threshold", "shares", "progress"}
+POST /sys/unseal   {"key": "<share>"} or {"reset": true}      (no credentials: shares are)
+POST /sys/seal     SigV4-signed by a known access key
+POST /moto-api/reset   dev mode only, unsigned: wipe every service's state
 """
 
 from __future__ import annotations

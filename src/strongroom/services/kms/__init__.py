@@ -1,14 +1,11 @@
 """AWS KMS, spoken without HTTP: `OPERATIONS[name](kms, caller, **params)`."""
 
-from collections.abc import Callable
-from typing import Any
-
 from strongroom.services.kms import aliases, cryptographic, keys, policies, rotation, tags
 from strongroom.services.kms.maintenance import MaintenanceReport, run_maintenance
 from strongroom.services.kms.repository import KmsRepository
-from strongroom.services.kms.service import Kms
+from strongroom.services.kms.service import Kms, Operation
 
-OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
+OPERATIONS: dict[str, Operation] = {
     **keys.OPERATIONS,
     **cryptographic.OPERATIONS,
     **aliases.OPERATIONS,
@@ -17,4 +14,11 @@ OPERATIONS: dict[str, Callable[..., dict[str, Any]]] = {
     **rotation.OPERATIONS,
 }
 
-__all__ = ["OPERATIONS", "Kms", "KmsRepository", "MaintenanceReport", "run_maintenance"]
+__all__ = [
+    "OPERATIONS",
+    "Kms",
+    "KmsRepository",
+    "MaintenanceReport",
+    "Operation",
+    "run_maintenance",
+]

@@ -13,7 +13,7 @@ from strongroom.errors import (
 )
 from strongroom.services.caller import Caller
 from strongroom.services.kms.records import AliasRecord, alias_arn
-from strongroom.services.kms.service import Kms, find_key, require_not_pending_deletion
+from strongroom.services.kms.service import Kms, Operation, find_key, require_not_pending_deletion
 
 
 def _check_alias_name(name: str) -> None:
@@ -125,7 +125,7 @@ def list_aliases(
     return result
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Operation] = {
     "CreateAlias": create_alias,
     "UpdateAlias": update_alias,
     "DeleteAlias": delete_alias,

@@ -23,7 +23,7 @@ from strongroom.errors import (
 from strongroom.services.caller import Caller
 from strongroom.services.kms import ciphertext_blob
 from strongroom.services.kms.records import KeyRecord
-from strongroom.services.kms.service import Kms, find_key, key_id_of, require_usable
+from strongroom.services.kms.service import Kms, Operation, find_key, key_id_of, require_usable
 
 SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 MAX_CONTEXT_BYTES = 8192
@@ -51,7 +51,9 @@ def _refuse_extras(recipient: object, dry_run: bool) -> None:
         )
 
 
-def _seal(kms: Kms, record: KeyRecord, plaintext: bytes, context: Mapping[str, str] | None) -> bytes:
+def _seal(
+    kms: Kms, record: KeyRecord, plaintext: bytes, context: Mapping[str, str] | None
+) -> bytes:
     version = record.current_version
     header = ciphertext_blob.Blob(record.key_id, version, b"").header()
     aad = ciphertext_blob.associated_data(header, context)
@@ -265,7 +267,7 @@ def generate_random(
     return {"Plaintext": kms.random(NumberOfBytes)}
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Operation] = {
     "Encrypt": encrypt,
     "Decrypt": decrypt,
     "ReEncrypt": re_encrypt,

@@ -22,6 +22,7 @@ from strongroom.services.kms.records import (
 )
 from strongroom.services.kms.service import (
     Kms,
+    Operation,
     find_key,
     is_uuid,
     load_key,
@@ -49,8 +50,9 @@ def create_key(
     XksKeyId: str | None = None,
 ) -> dict[str, Any]:
     """CreateKey: a new symmetric AES-256 key with fresh material."""
-    caller.authorize("kms:CreateKey", f"arn:{caller.partition}:kms:{caller.region}:"
-                     f"{caller.account_id}:key/*")
+    caller.authorize(
+        "kms:CreateKey", f"arn:{caller.partition}:kms:{caller.region}:{caller.account_id}:key/*"
+    )
     spec = KeySpec or CustomerMasterKeySpec or "SYMMETRIC_DEFAULT"
     if KeySpec and CustomerMasterKeySpec and KeySpec != CustomerMasterKeySpec:
         raise ValidationException("You cannot specify KeySpec and CustomerMasterKeySpec together.")
@@ -200,7 +202,7 @@ def destroy_key(kms: Kms, record: KeyRecord) -> None:
     kms.keystore(record).destroy(record.key_id)
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Operation] = {
     "CreateKey": create_key,
     "DescribeKey": describe_key,
     "ListKeys": list_keys,

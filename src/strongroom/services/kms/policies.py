@@ -7,7 +7,13 @@ from typing import Any
 
 from strongroom.errors import MalformedPolicyDocumentException, NotFoundException
 from strongroom.services.caller import Caller
-from strongroom.services.kms.service import Kms, find_key, load_key, require_not_pending_deletion
+from strongroom.services.kms.service import (
+    Kms,
+    Operation,
+    find_key,
+    load_key,
+    require_not_pending_deletion,
+)
 
 POLICY_NAME = "default"
 
@@ -86,7 +92,7 @@ def list_key_policies(
     return {"PolicyNames": [POLICY_NAME], "Truncated": False}
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Operation] = {
     "GetKeyPolicy": get_key_policy,
     "PutKeyPolicy": put_key_policy,
     "ListKeyPolicies": list_key_policies,

@@ -13,6 +13,7 @@ from strongroom.services.caller import Caller
 from strongroom.services.kms.records import ENABLED, KeyRecord, MaterialVersion
 from strongroom.services.kms.service import (
     Kms,
+    Operation,
     find_key,
     load_key,
     require_usable,
@@ -127,7 +128,7 @@ def rotate_if_due(kms: Kms, record: KeyRecord) -> bool:
     return True
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Operation] = {
     "EnableKeyRotation": enable_key_rotation,
     "DisableKeyRotation": disable_key_rotation,
     "GetKeyRotationStatus": get_key_rotation_status,

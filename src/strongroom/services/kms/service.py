@@ -8,7 +8,9 @@ or alias ARN, always within the caller's account and region.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
@@ -27,6 +29,9 @@ from strongroom.services.kms.records import (
     key_arn,
 )
 from strongroom.services.kms.repository import KmsRepository
+
+Operation = Callable[..., dict[str, Any]]
+"""An operation: `(kms, caller, **params) -> result`."""
 
 
 @dataclass(slots=True)

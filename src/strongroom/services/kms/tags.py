@@ -6,7 +6,13 @@ from typing import Any
 
 from strongroom.errors import InvalidMarkerException, TagException
 from strongroom.services.caller import Caller
-from strongroom.services.kms.service import Kms, find_key, load_key, require_not_pending_deletion
+from strongroom.services.kms.service import (
+    Kms,
+    Operation,
+    find_key,
+    load_key,
+    require_not_pending_deletion,
+)
 
 MAX_TAGS = 50
 
@@ -71,7 +77,7 @@ def list_resource_tags(
     return result
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Operation] = {
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
     "ListResourceTags": list_resource_tags,
