@@ -94,8 +94,10 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         system_random,
     )
     verifier = SigV4Verifier(access_keys.secret_for, Clock().now)
+    kms_model = ServiceModel.load("kms")
+    kms_model.compile_all()  # validators built now, not on a first request
     dispatcher = AwsDispatcher(
-        [ServiceBinding(ServiceModel.load("kms"), kms_service.OPERATIONS, kms)],
+        [ServiceBinding(kms_model, kms_service.OPERATIONS, kms)],
         verifier,
         access_keys,
         AllowAuthenticated(),

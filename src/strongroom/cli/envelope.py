@@ -264,7 +264,7 @@ def _clear_errors(action: str) -> Iterator[None]:
     except NoDecryptableKeyError as exc:
         raise click.ClickException(
             f"cannot {action}: none of the given keys can decrypt this file's data key "
-            f"(wrong key?): {exc}"
+            f"(wrong key, or a missing --context?): {exc}"
         ) from exc
     except EnvelopeError as exc:
         raise click.ClickException(f"cannot {action}: {exc}") from exc

@@ -99,13 +99,7 @@ def server(
         )
     options = _uvicorn_options(config)  # after the init check: it needs init's TLS files
     if config.dev:
-        key = app_module.dev_bootstrap(app)
-        click.secho(
-            "Strongroom DEV MODE: HTTP only, auto-unsealed with the key file "
-            f"{config.data_dir / app_module.DEV_KEY_FILE}. Never use it for real secrets.",
-            fg="yellow",
-            err=True,
-        )
+        key = app_module.dev_bootstrap(app)  # the dev seal warns loudly on stderr
         lines = _exports(
             config, key.principal.access_key_id, key.secret_access_key, key.principal.account_id
         )

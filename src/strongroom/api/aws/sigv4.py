@@ -23,8 +23,9 @@ Invariants:
 - X-Amz-Content-Sha256, when sent, is the signed payload hash: UNSIGNED-PAYLOAD, or
   exactly sha256(body). Without it the body's own hash is signed.
 - hashlib/hmac serve here because SigV4 is a wire protocol, not key material: no key that
-  Strongroom protects passes through this module. Derived signing keys are cached per
-  (secret, scope) in a small bounded dict; verification needs no lock.
+  Strongroom protects passes through this module. HMAC-SHA256 is RFC 2104 over hashlib
+  states; derived signing keys (per secret and scope), parsed scopes and request times are
+  kept in small dicts emptied when full. Verification takes no lock.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ class SigV4Verifier:
         canonical = _canonical_request(method, raw_path, pairs, auth, names, headers, first, body)
         inner, outer = self._signing_key(secret, scope)
         mac = inner.copy()  # HMAC-SHA256(kSigning, string to sign), from cached pad states
-        mac.update(b"AWS4-HMAC-SHA256\n%s\n%s\n" % (stamp, scope))
+        mac.update(b"%s\n%s\n%s\n" % (_ALGORITHM, stamp, scope))
         mac.update(hashlib.sha256(canonical).hexdigest().encode("ascii"))
         expected = outer.copy()
         expected.update(mac.digest())
@@ -249,6 +250,7 @@ def _epoch(stamp: bytes) -> int | None:
 
 
 def _bad_date(stamp: bytes) -> IncompleteSignatureException:
+    """AWS's error for a request time in neither ISO 8601 basic format nor HTTP-date."""
     return IncompleteSignatureException(
         f"Date must be in ISO-8601 'basic format'. Got '{stamp.decode('latin-1')}'. "
         "See http://en.wikipedia.org/wiki/ISO_8601"

@@ -12,7 +12,7 @@ import pytest
 from botocore.serialize import create_serializer
 from botocore.session import get_session
 
-from strongroom.api.aws import model as model_module
+from strongroom.api.aws.java_regex import java_pattern
 from strongroom.api.aws.model import OperationModel, ServiceModel
 from strongroom.errors import SerializationException, ValidationException
 
@@ -635,7 +635,7 @@ def test_deep_nesting_is_refused_cleanly() -> None:
     ],
 )
 def test_java_patterns_translate(pattern: str, matches: list[str], rejects: list[str]) -> None:
-    compiled = model_module._java_pattern(pattern)
+    compiled = java_pattern(pattern)
     for text in matches:
         assert compiled.fullmatch(text), (pattern, text)
     for text in rejects:
@@ -645,7 +645,7 @@ def test_java_patterns_translate(pattern: str, matches: list[str], rejects: list
 @pytest.mark.parametrize("pattern", ["[a-z&&[^b]]", "\\p{InGreek}", "\\R", "[\\P{L}]"])
 def test_untranslatable_java_patterns_fail_loudly(pattern: str) -> None:
     with pytest.raises(ValueError):
-        model_module._java_pattern(pattern)
+        java_pattern(pattern)
 
 
 # --- encode --------------------------------------------------------------------------

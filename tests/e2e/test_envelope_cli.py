@@ -1,0 +1,234 @@
+"""`strongroom encrypt` / `strongroom decrypt` on real files, run as real processes.
+
+Local AES and RSA key files need no server; the KMS cases run against a real Strongroom
+server. Failures must exit 1 with one clear line and leave no plaintext file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+CLI = [sys.executable, "-m", "strongroom.cli"]
+
+
+def run(
+    *args: str | Path, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return subprocess.run(
+        [*CLI, *map(str, args)],
+        input=stdin,
+        capture_output=True,
+        env=env or base,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    plaintext = tmp_path / "report.bin"
+    plaintext.write_bytes(os.urandom(700_000))
+    aes = tmp_path / "aes.key"
+    aes.write_text(os.urandom(32).hex())
+    other = tmp_path / "other.key"
+    other.write_bytes(os.urandom(32))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = tmp_path / "rsa.pem"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public = tmp_path / "rsa.pub"
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return {"plain": plaintext, "aes": aes, "other": other, "private": private, "public": public}
+
+
+def _only(directory: Path, *names: str) -> None:
+    """No stray (partial, temporary) files: exactly `names` are left in `directory`."""
+    assert sorted(p.name for p in directory.iterdir()) == sorted(names)
+
+
+def test_aes_key_file_round_trip(files: dict[str, Path], tmp_path: Path) -> None:
+    encrypted, decrypted = tmp_path / "report.enc", tmp_path / "report.out"
+    done = run(
+        "encrypt", "--aes-key", files["aes"], "-c", "dept=finance", files["plain"], encrypted
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b"" and done.stdout == b""  # no progress bar when not on a terminal
+    done = run("decrypt", "--aes-key", files["aes"], "-c", "dept=finance", encrypted, decrypted)
+    assert done.returncode == 0, done.stderr
+    assert decrypted.read_bytes() == files["plain"].read_bytes()
+
+
+def test_rsa_key_files_round_trip(files: dict[str, Path], tmp_path: Path) -> None:
+    encrypted, decrypted = tmp_path / "r.enc", tmp_path / "r.out"
+    assert run("encrypt", "--rsa-key", files["public"], files["plain"], encrypted).returncode == 0
+    done = run("decrypt", "--rsa-key", files["private"], encrypted, decrypted)
+    assert done.returncode == 0, done.stderr
+    assert decrypted.read_bytes() == files["plain"].read_bytes()
+
+
+def test_stdin_to_stdout(files: dict[str, Path]) -> None:
+    data = files["plain"].read_bytes()
+    encrypted = run(
+        "encrypt", "--aes-key", files["aes"], "--suite", "unsigned", "-", "-", stdin=data
+    )
+    assert encrypted.returncode == 0, encrypted.stderr
+    assert encrypted.stdout[:3] == b"\x02\x04\x78"
+    decrypted = run("decrypt", "--aes-key", files["aes"], "-", "-", stdin=encrypted.stdout)
+    assert decrypted.returncode == 0 and decrypted.stdout == data
+
+
+def test_wrong_key_is_a_clear_error_and_leaves_nothing(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    encrypted, out = tmp_path / "x.enc", tmp_path / "x.out"
+    run("encrypt", "--aes-key", files["aes"], files["plain"], encrypted)
+    done = run("decrypt", "--aes-key", files["other"], encrypted, out)
+    assert done.returncode == 1
+    assert b"wrong key" in done.stderr and b"Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    _only(tmp_path, "report.bin", "aes.key", "other.key", "rsa.pem", "rsa.pub", "x.enc")
+
+
+@pytest.mark.parametrize("damage", ["flip-late", "truncate", "append"])
+def test_tampered_file_leaves_no_partial_plaintext(
+    files: dict[str, Path], tmp_path: Path, damage: str
+) -> None:
+    encrypted, out = tmp_path / "x.enc", tmp_path / "x.out"
+    run("encrypt", "--aes-key", files["aes"], files["plain"], encrypted)
+    data = bytearray(encrypted.read_bytes())
+    if damage == "flip-late":
+        data[-200] ^= 0x10  # in the last frames: earlier frames would decrypt fine
+    elif damage == "truncate":
+        data = data[:-1]
+    else:
+        data += b"more"
+    encrypted.write_bytes(bytes(data))
+    out.write_bytes(b"previous contents")
+    done = run("decrypt", "--aes-key", files["aes"], encrypted, out)
+    assert done.returncode == 1
+    assert b"tampered" in done.stderr and b"Traceback" not in done.stderr
+    assert out.read_bytes() == b"previous contents"  # untouched, no partial plaintext
+    _only(tmp_path, "report.bin", "aes.key", "other.key", "rsa.pem", "rsa.pub", "x.enc", "x.out")
+
+
+def test_context_must_match_and_required_context_must_be_given(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    encrypted, out = tmp_path / "x.enc", tmp_path / "x.out"
+    args = ["--aes-key", files["aes"], "-c", "tenant=acme", "-c", "case=42"]
+    done = run("encrypt", *args, "--require-context", "case", files["plain"], encrypted)
+    assert done.returncode == 0, done.stderr
+    assert b"acme" in encrypted.read_bytes()[:400] and b"case" not in encrypted.read_bytes()[:400]
+    done = run(
+        "decrypt", "--aes-key", files["aes"], "-c", "tenant=other", "-c", "case=42", encrypted, out
+    )
+    assert done.returncode == 1 and b"encryption context mismatch" in done.stderr
+    done = run("decrypt", "--aes-key", files["aes"], encrypted, out)
+    assert done.returncode == 1 and b"context" in done.stderr
+    assert not out.exists()
+    done = run("decrypt", "--aes-key", files["aes"], "-c", "case=42", encrypted, out)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == files["plain"].read_bytes()
+
+
+def test_usage_errors(files: dict[str, Path], tmp_path: Path) -> None:
+    done = run("encrypt", files["plain"], tmp_path / "x")
+    assert done.returncode != 0 and b"name a key" in done.stderr
+    done = run(
+        "encrypt", "--aes-key", files["aes"], "-c", "novalue", files["plain"], tmp_path / "x"
+    )
+    assert done.returncode != 0 and b"KEY=VALUE" in done.stderr
+    done = run("decrypt", "--aes-key", files["aes"], tmp_path / "missing", tmp_path / "x")
+    assert done.returncode != 0 and b"missing" in done.stderr
+    done = run("decrypt", "--aes-key", files["aes"], files["plain"], tmp_path / "x")
+    assert done.returncode == 1 and b"not an encrypted message" in done.stderr
+
+
+def test_cli_output_decrypts_with_the_aws_encryption_sdk(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    import aws_encryption_sdk
+    from aws_encryption_sdk.identifiers import (
+        CommitmentPolicy,
+        EncryptionKeyType,
+        WrappingAlgorithm,
+    )
+    from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
+    from aws_encryption_sdk.key_providers.raw import RawMasterKey
+
+    encrypted = tmp_path / "x.enc"
+    run("encrypt", "--aes-key", files["aes"], files["plain"], encrypted)
+    master_key = RawMasterKey(
+        provider_id="strongroom-local",
+        key_id=b"aes",
+        wrapping_key=WrappingKey(
+            wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
+            wrapping_key=bytes.fromhex(files["aes"].read_text()),
+            wrapping_key_type=EncryptionKeyType.SYMMETRIC,
+        ),
+    )
+    client = aws_encryption_sdk.EncryptionSDKClient(
+        commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
+    )
+    plaintext, _ = client.decrypt(source=encrypted.read_bytes(), key_provider=master_key)
+    assert plaintext == files["plain"].read_bytes()
+
+
+def test_kms_encrypt_and_discovery_decrypt(
+    strongroom_server: Any, kms: Any, files: dict[str, Path], tmp_path: Path
+) -> None:
+    key = kms.create_key(Description="envelope cli")["KeyMetadata"]
+    alias = f"alias/cli-{uuid.uuid4().hex[:10]}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    other = kms.create_key(Description="envelope cli other")["KeyMetadata"]["Arn"]
+    env = strongroom_server.env
+    encrypted, out = tmp_path / "k.enc", tmp_path / "k.out"
+    done = run("encrypt", "--key", alias, "-c", "app=cli", files["plain"], encrypted, env=env)
+    assert done.returncode == 0, done.stderr
+    done = run("decrypt", "-c", "app=cli", encrypted, out, env=env)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == files["plain"].read_bytes()
+    out.unlink()
+    done = run("decrypt", "--key", key["Arn"], encrypted, out, env=env)
+    assert done.returncode == 0, done.stderr
+    out.unlink()
+    done = run("decrypt", "--key", other, encrypted, out, env=env)
+    assert done.returncode == 1 and b"wrong key" in done.stderr and not out.exists()
+    done = run("decrypt", "-c", "app=other", encrypted, out, env=env)
+    assert done.returncode == 1 and b"encryption context mismatch" in done.stderr
+    done = run("decrypt", "--discovery-account", "000000000000", encrypted, out, env=env)
+    assert done.returncode == 1 and not out.exists()
+
+
+def test_kms_and_local_key_together(
+    strongroom_server: Any, kms: Any, files: dict[str, Path], tmp_path: Path
+) -> None:
+    arn = kms.create_key(Description="envelope cli multi")["KeyMetadata"]["Arn"]
+    env = strongroom_server.env
+    encrypted, out = tmp_path / "m.enc", tmp_path / "m.out"
+    done = run(
+        "encrypt", "--key", arn, "--aes-key", files["aes"], files["plain"], encrypted, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    done = run("decrypt", "--aes-key", files["aes"], encrypted, out)  # no server needed
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == files["plain"].read_bytes()
