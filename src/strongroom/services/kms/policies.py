@@ -12,7 +12,6 @@ from strongroom.services.kms.service import (
     Operation,
     find_key,
     load_key,
-    require_not_pending_deletion,
 )
 
 POLICY_NAME = "default"
@@ -76,8 +75,7 @@ def put_key_policy(
     record = load_key(kms, caller, KeyId, aliases=False)
     caller.authorize("kms:PutKeyPolicy", record.arn)
     _check_name(PolicyName)
-    require_not_pending_deletion(record)
-    check_policy_document(Policy)
+    check_policy_document(Policy)  # allowed in every key state, as AWS's key-state table says
     record.policy = Policy
     kms.repository.save(record)
     return {}
