@@ -67,9 +67,13 @@ def _reset(barrier: Barrier, kms: kms_service.Kms, keystore: SoftwareKeyStore) -
 
 
 def _forget_secrets(
-    access_keys: AccessKeyStore, kms: kms_service.Kms, keystore: SoftwareKeyStore
+    access_keys: AccessKeyStore,
+    verifier: SigV4Verifier,
+    kms: kms_service.Kms,
+    keystore: SoftwareKeyStore,
 ) -> None:
     access_keys.forget_cache()
+    verifier.forget()
     kms.repository.forget()
     keystore.forget()
 
@@ -107,7 +111,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     operator = Operator(
         barrier,
         on_unseal=lambda: None,
-        on_seal=lambda: _forget_secrets(access_keys, kms, keystore),
+        on_seal=lambda: _forget_secrets(access_keys, verifier, kms, keystore),
         auto_unseal=config.dev,
     )
 

@@ -53,13 +53,17 @@ class FrameEncoder:
             raise PolicyError("the message has too many frames: use a larger frame length")
         f = self.frame_length
         step = f + FRAME_OVERHEAD
-        encrypt, prefix, length, pack = self._encrypt, self._regular, self._length, struct.pack
+        encrypt, pack_into = self._encrypt, struct.pack_into
+        # One nonce and one AAD buffer, updated in place: no allocation per frame.
+        nonce = bytearray(12)
+        aad = bytearray(self._regular + bytes(4) + self._length)
+        at = len(self._regular)
         i = o = 0
         for seq in range(first, first + count):
-            seq_bytes = pack(">I", seq)
-            nonce = _PAD + seq_bytes
-            out[o : o + 16] = seq_bytes + nonce
-            encrypt(nonce, plain[i : i + f], prefix + seq_bytes + length, out[o + 16 : o + step])
+            pack_into(">I", nonce, 8, seq)
+            pack_into(">I", aad, at, seq)
+            pack_into(">I8xI", out, o, seq, seq)
+            encrypt(nonce, plain[i : i + f], aad, out[o + 16 : o + step])
             i += f
             o += step
         self.sequence += count
@@ -94,29 +98,27 @@ class FrameDecoder:
         """
         f = self.frame_length
         step = f + FRAME_OVERHEAD
-        decrypt, pack, unpack_from = self._decrypt, struct.pack, struct.unpack_from
-        prefix = self._message_id + _REGULAR
-        length = struct.pack(">Q", f)
+        decrypt, pack, pack_into = self._decrypt, struct.pack, struct.pack_into
+        aad = bytearray(self._message_id + _REGULAR + bytes(4) + struct.pack(">Q", f))
+        at = len(self._message_id + _REGULAR)
         out, capacity = self._out_view, len(self.out)
         o = 0
         seq = 1
         while True:
             if source.end - source.pos < step and not source.ensure(step) and not source.ensure(4):
                 raise MessageError()
-            pos, view = source.pos, source.view
-            if unpack_from(">I", view, pos)[0] == _END:
-                break
-            seq_bytes = pack(">I", seq)
-            nonce = _PAD + seq_bytes
-            if source.end - pos < step or view[pos : pos + 16] != seq_bytes + nonce:
+            pos, buf, view = source.pos, source.buf, source.view
+            # Sequence number, then the IV it implies: checked before any decryption.
+            if source.end - pos < step or not buf.startswith(pack(">IQI", seq, 0, seq), pos):
+                if buf.startswith(_END_BYTES, pos):
+                    break
                 raise MessageError()
             if o + f > capacity:
                 write(out[:o])
                 o = 0
+            pack_into(">I", aad, at, seq)
             try:
-                decrypt(
-                    nonce, view[pos + 16 : pos + step], prefix + seq_bytes + length, out[o : o + f]
-                )
+                decrypt(view[pos + 4 : pos + 16], view[pos + 16 : pos + step], aad, out[o : o + f])
             except InvalidTag as exc:
                 raise MessageError() from exc
             source.pos = pos + step
@@ -126,7 +128,7 @@ class FrameDecoder:
                 raise MessageError()
         if not source.ensure(24):
             raise MessageError()
-        size = unpack_from(">I", source.view, source.pos + 20)[0]
+        size = struct.unpack_from(">I", source.view, source.pos + 20)[0]
         if size > f:
             raise MessageError()
         if o + size > capacity:

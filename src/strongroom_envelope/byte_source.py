@@ -1,9 +1,9 @@
 """Buffered, exact reads over a binary stream, for parsing messages in constant memory.
 
-The buffer holds at most one read chunk plus the unread tail of the previous one; it grows
-only when a single item (a frame, the header) needs more. Parsers read `buf` between `pos`
-and `end` directly for speed and advance `pos`. When a digest is attached, every consumed
-byte is fed to it exactly once, in order (for signed suites).
+The buffer holds one read chunk; it grows only when a single item (a frame, the header)
+needs more, and such an item is read exactly, so large frames are never copied twice.
+Parsers read `buf` between `pos` and `end` directly for speed and advance `pos`. When a
+digest is attached, every consumed byte is fed to it exactly once, in order (signed suites).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class ByteSource:
 
     def __init__(self, raw: IO[bytes], chunk_size: int = 1 << 20) -> None:
         self._readinto = readinto_of(raw)
+        self._chunk = chunk_size
         self.buf = bytearray(chunk_size)
         self.view = memoryview(self.buf)
         self.pos = 0
@@ -75,8 +76,11 @@ class ByteSource:
             return True
         if self.pos + count > len(self.buf):
             self._compact(count)
+        # Read a chunk ahead; but an item larger than a chunk is read exactly, so that
+        # consuming it empties the buffer and large frames are never moved.
+        limit = min(len(self.buf), self.pos + max(count, self._chunk))
         while self.end - self.pos < count and not self.eof:
-            got = self._readinto(self.view[self.end :])
+            got = self._readinto(self.view[self.end : limit])
             if not got:
                 self.eof = True
             else:

@@ -157,16 +157,23 @@ def _check(
 
 
 def _remaining(source: IO[bytes]) -> int | None:
-    """Bytes left in `source` if it is a regular file, else None."""
+    """Bytes left in `source` if it is a regular file or a seekable buffer, else None."""
     try:
         info = os.fstat(source.fileno())
         if stat.S_ISREG(info.st_mode):
             return max(0, info.st_size - source.tell())
+        return None
     except (AttributeError, OSError, io.UnsupportedOperation):
         pass
-    if isinstance(source, io.BytesIO):
-        return len(source.getbuffer()) - source.tell()
-    return None
+    try:
+        if not source.seekable():
+            return None
+        here = source.tell()
+        end = source.seek(0, io.SEEK_END)
+        source.seek(here)
+        return max(0, end - here)
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None
 
 
 class _Writer:

@@ -29,64 +29,6 @@ def _members(name: str, *, required: bool = False) -> set[str]:
     return set(shape.required_members if required else shape.members)
 
 
-def _known_gap(name: str, present: bool, reason: str) -> Any:
-    """xfail(strict) while the installed model shows the gap (`present`)."""
-    return pytest.param(
-        name, marks=pytest.mark.xfail(present, reason=f"src gap: {reason}", strict=True)
-    )
-
-
-def _has(name: str, member: str) -> bool:
-    return member in _members(name)
-
-
-def _optional(name: str, member: str) -> bool:
-    return _has(name, member) and member not in _members(name, required=True)
-
-
-_DRY_RUN_MODIFIERS = (
-    "{op} in services/kms/cryptographic.py has no DryRunModifiers parameter, which the "
-    "installed botocore KMS model defines; a request carrying it passes validation and then "
-    "fails with TypeError (InternalFailure)."
-)
-MEMBER_GAPS = {
-    "Decrypt": _known_gap(
-        "Decrypt", _has("Decrypt", "DryRunModifiers"), _DRY_RUN_MODIFIERS.format(op="decrypt")
-    ),
-    "ReEncrypt": _known_gap(
-        "ReEncrypt",
-        _has("ReEncrypt", "DryRunModifiers"),
-        _DRY_RUN_MODIFIERS.format(op="re_encrypt"),
-    ),
-    "ListKeyRotations": _known_gap(
-        "ListKeyRotations",
-        _has("ListKeyRotations", "IncludeKeyMaterial"),
-        "list_key_rotations in services/kms/rotation.py has no IncludeKeyMaterial parameter, "
-        "which the installed botocore KMS model defines (TypeError on such a request).",
-    ),
-}
-_OPTIONAL_BLOB = (
-    "{op} in services/kms/cryptographic.py requires CiphertextBlob (no default) but the "
-    "installed botocore model makes it optional (only DryRun + IGNORE_CIPHERTEXT may omit "
-    "it); a request without it passes validation and fails with TypeError (InternalFailure) "
-    "instead of a ValidationException."
-)
-DEFAULT_GAPS = {
-    "Decrypt": _known_gap(
-        "Decrypt", _optional("Decrypt", "CiphertextBlob"), _OPTIONAL_BLOB.format(op="decrypt")
-    ),
-    "ReEncrypt": _known_gap(
-        "ReEncrypt",
-        _optional("ReEncrypt", "CiphertextBlob"),
-        _OPTIONAL_BLOB.format(op="re_encrypt"),
-    ),
-}
-
-
-def _cases(gaps: dict[str, Any]) -> list[Any]:
-    return [gaps.get(name, name) for name in sorted(OPERATIONS)]
-
-
 def _keyword_only(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
     return {
         p.name: p
@@ -108,14 +50,14 @@ def test_operation_takes_kms_and_caller_then_keywords_only(name: str) -> None:
     assert all(p.default is inspect.Parameter.empty for p in parameters[:2])
 
 
-@pytest.mark.parametrize("name", _cases(MEMBER_GAPS))
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_keyword_parameters_are_exactly_the_input_members(name: str) -> None:
     shape = MODEL.operation_model(name).input_shape
     members = set() if shape is None else set(shape.members)
     assert set(_keyword_only(OPERATIONS[name])) == members
 
 
-@pytest.mark.parametrize("name", _cases(DEFAULT_GAPS))
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_required_members_have_no_default_and_optional_ones_do(name: str) -> None:
     shape = MODEL.operation_model(name).input_shape
     required = set() if shape is None else set(shape.required_members)
@@ -126,4 +68,3 @@ def test_required_members_have_no_default_and_optional_ones_do(name: str) -> Non
             assert not has_default, f"{name}.{member} is required but has a default"
         else:
             assert has_default, f"{name}.{member} is optional but has no default"
-

@@ -232,3 +232,37 @@ def test_kms_and_local_key_together(
     done = run("decrypt", "--aes-key", files["aes"], encrypted, out)  # no server needed
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == files["plain"].read_bytes()
+
+
+def test_progress_bar_only_on_a_terminal(files: dict[str, Path], tmp_path: Path) -> None:
+    import pty
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(12 * 1024 * 1024))
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(TERM="xterm", COLUMNS="100")
+    try:
+        process = subprocess.Popen(
+            [*CLI, "encrypt", "--aes-key", str(files["aes"]), str(big), str(tmp_path / "big.enc")],
+            stderr=slave,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
+        os.close(slave)
+        shown = b""
+        while True:  # read while it runs, so a full terminal buffer never blocks it
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        process.wait(timeout=120)
+    finally:
+        os.close(master)
+    assert process.returncode == 0
+    assert b"\x1b[" in shown and b"MB" in shown  # a rich bar drawn on the terminal
+    piped = run("encrypt", "--aes-key", files["aes"], big, tmp_path / "big2.enc")
+    assert piped.returncode == 0 and piped.stderr == b""

@@ -99,7 +99,7 @@ class StrongroomAsgi:
         path = scope["path"]
         if target is not None and method == "POST":
             raw_path = scope.get("raw_path")
-            raw = raw_path.decode("latin-1") if raw_path else path
+            raw = raw_path.decode("utf-8", "surrogateescape") if raw_path else path
             response = self._aws.handle(
                 target, method, raw, scope["query_string"], headers, body, request_id
             )

@@ -216,10 +216,10 @@ class Barrier:
         """Remove every path under `prefix` in one transaction; returns how many."""
         self._open_cipher()
         _check_path(prefix)
-        if not prefix:
-            raise ValueError("refusing to delete everything")
+        if CORE_PREFIX.startswith(prefix):
+            raise ValueError("refusing a prefix that would reach core/")
         with self._storage.transaction() as txn:
-            paths = [path for path, _ in txn.scan(prefix)]
+            paths = [path for path, _ in txn.scan(prefix) if not path.startswith(CORE_PREFIX)]
             for path in paths:
                 txn.delete(path)
         return len(paths)

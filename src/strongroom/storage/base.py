@@ -1,12 +1,29 @@
 """The storage contract: an ordered key-value store of untrusted bytes by path.
 
-Paths are `/`-separated readable strings that never hold a secret; values are opaque bytes
-(always barrier records above this layer). Every write is durable once the call returns:
-an acknowledged put survives `kill -9` and power loss. A transaction sees its own writes
-and commits all of them or none.
+Paths are `/`-separated readable strings that never hold a secret: a non-empty `str`
+without NUL or lone surrogates, ordered by Unicode code point (= UTF-8 byte order) in every
+backend. Values are opaque bytes (always barrier records above this layer); bytes-like values
+are accepted and come back as `bytes`. Every write is durable once the call returns: an
+acknowledged put survives `kill -9` and power loss.
+
+A transaction sees its own writes, commits all of them or none (an exception in the `with`
+block rolls back and propagates), and is serialized against every other writer, in this
+process or another. Others never see its uncommitted writes. While a thread holds a
+transaction it must read and write through it: the store's own methods raise RuntimeError on
+that thread rather than bypass or deadlock on it. Keep transactions short: a backend may make
+other threads of the process wait for one.
+
+`scan` checks its arguments at once and yields lazily, page by page, holding no lock between
+items. Inside a transaction it is consistent; outside, each page is a snapshot, so a path comes
+at most once and in order, but a write made meanwhile may or may not be seen.
 
 `data_version()` lets caches above tell cheaply whether any *other* process or connection
-has committed since they last looked (several workers share one database).
+has committed since they last looked (several workers share one database). It moves after
+another connection's commit; the store's own commits do not move it (its caller knows them).
+Values from different Storage objects are not comparable.
+
+Failures of the store raise `strongroom.storage.errors.StorageError` subclasses; bad arguments
+raise TypeError / ValueError; using a finished transaction raises RuntimeError.
 """
 
 from __future__ import annotations
@@ -26,7 +43,10 @@ class Reader(Protocol):
     def scan(
         self, prefix: str, *, start_after: str | None = None, limit: int | None = None
     ) -> Iterator[tuple[str, bytes]]:
-        """(path, value) pairs whose path starts with `prefix`, in path order."""
+        """(path, value) pairs whose path starts with `prefix`, in path order.
+
+        Only paths greater than `start_after` (if given), at most `limit` (if given) of them.
+        """
         ...
 
 
@@ -54,13 +74,19 @@ class Storage(Reader, Protocol):
         ...
 
     def transaction(self) -> AbstractContextManager[Transaction]:
-        """A read-write transaction, serialized against every other writer."""
+        """A read-write transaction, serialized against every other writer.
+
+        Commits (durably) when the block ends normally, rolls back if it raises.
+        """
         ...
 
     def data_version(self) -> int:
-        """A number that changes when another connection or process commits."""
+        """A number that changes when another connection or process commits.
+
+        Unchanged by this object's own commits and by rollbacks. Cheap, but not free.
+        """
         ...
 
     def close(self) -> None:
-        """Release connections and files."""
+        """Release connections and files; idempotent. Later calls raise StorageError."""
         ...

@@ -161,6 +161,12 @@ class SigV4Verifier:
             raise InvalidSignatureException(_MISMATCH)
         return credential
 
+    def forget(self) -> None:
+        """Drop every cached signing key, scope and time (call it when sealing)."""
+        self._keys.clear()
+        self._scopes.clear()
+        self._stamps.clear()
+
     def _request_time(self, sent: bytes) -> tuple[bytes, int]:
         """The request time as ISO 8601 basic and as epoch seconds (X-Amz-Date or Date)."""
         when = self._stamps.get(sent)

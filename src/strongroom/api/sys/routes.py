@@ -84,7 +84,7 @@ class SysRoutes:
             return 200, orjson.dumps(self._operator.submit_share(share))
         if path == "/sys/seal" and method == "POST":
             raw_path = scope.get("raw_path")
-            raw = raw_path.decode("latin-1") if raw_path else path
+            raw = raw_path.decode("utf-8", "surrogateescape") if raw_path else path
             self._authenticate(method, raw, scope["query_string"], headers, body)
             return 200, orjson.dumps(self._operator.seal())
         if path == "/moto-api/reset" and method == "POST" and self._reset is not None:

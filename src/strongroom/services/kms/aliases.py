@@ -27,12 +27,20 @@ def _check_alias_name(name: str) -> None:
         raise ValidationException("Alias must not be empty")
 
 
-def _target(kms: Kms, caller: Caller, target_key_id: str) -> str:
+def _target(kms: Kms, caller: Caller, target_key_id: str, action: str) -> str:
+    """The key an alias will point at; the caller needs `action` on it too, as in AWS."""
     if target_key_id.startswith("alias/") or ":alias/" in target_key_id:
         raise ValidationException("Aliases must refer to keys. Not aliases")
     record = find_key(kms, caller, target_key_id, aliases=False)
+    caller.authorize(action, record.arn)
     require_not_pending_deletion(record)
     return record.key_id
+
+
+def _authorize_current_target(kms: Kms, caller: Caller, alias: AliasRecord, action: str) -> None:
+    record = kms.repository.key(caller.account_id, caller.region, alias.target_key_id)
+    if record is not None:
+        caller.authorize(action, record.arn)
 
 
 def _arn(caller: Caller, name: str) -> str:
@@ -43,7 +51,7 @@ def create_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) 
     """CreateAlias: a new name for a key; names are unique per account and region."""
     _check_alias_name(AliasName)
     caller.authorize("kms:CreateAlias", _arn(caller, AliasName))
-    key_id = _target(kms, caller, TargetKeyId)
+    key_id = _target(kms, caller, TargetKeyId, "kms:CreateAlias")
     if kms.repository.alias(caller.account_id, caller.region, AliasName) is not None:
         raise AlreadyExistsException(
             f"An alias with the name {_arn(caller, AliasName)} already exists"
@@ -67,7 +75,8 @@ def update_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) 
     _check_alias_name(AliasName)
     caller.authorize("kms:UpdateAlias", _arn(caller, AliasName))
     alias = _existing(kms, caller, AliasName)
-    alias.target_key_id = _target(kms, caller, TargetKeyId)
+    _authorize_current_target(kms, caller, alias, "kms:UpdateAlias")
+    alias.target_key_id = _target(kms, caller, TargetKeyId, "kms:UpdateAlias")
     alias.updated = kms.clock.now()
     kms.repository.save_alias(caller.account_id, caller.region, alias)
     return {}
@@ -78,7 +87,7 @@ def delete_alias(kms: Kms, caller: Caller, *, AliasName: str) -> dict[str, Any]:
     if not AliasName.startswith("alias/"):
         raise ValidationException("Invalid identifier")
     caller.authorize("kms:DeleteAlias", _arn(caller, AliasName))
-    _existing(kms, caller, AliasName)
+    _authorize_current_target(kms, caller, _existing(kms, caller, AliasName), "kms:DeleteAlias")
     kms.repository.remove_alias(caller.account_id, caller.region, AliasName)
     return {}
 

@@ -118,19 +118,30 @@ def encrypt(
     }
 
 
+def _require_blob(blob: bytes | None) -> bytes:
+    if blob is None:
+        raise ValidationException(
+            "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy "
+            "constraint: Member must not be null"
+        )
+    return blob
+
+
 def decrypt(
     kms: Kms,
     caller: Caller,
     *,
-    CiphertextBlob: bytes,
+    CiphertextBlob: bytes | None = None,
     EncryptionContext: dict[str, str] | None = None,
     GrantTokens: list[str] | None = None,
     KeyId: str | None = None,
     EncryptionAlgorithm: str | None = None,
     Recipient: dict[str, Any] | None = None,
     DryRun: bool = False,
+    DryRunModifiers: list[str] | None = None,
 ) -> dict[str, Any]:
     """Decrypt a blob made by Encrypt or GenerateDataKey; the blob names its key."""
+    CiphertextBlob = _require_blob(CiphertextBlob)
     _refuse_extras(Recipient, False)
     record, plaintext = _open(kms, caller, CiphertextBlob, EncryptionContext, KeyId, "kms:Decrypt")
     _check_algorithm(record, EncryptionAlgorithm)
@@ -142,8 +153,8 @@ def re_encrypt(
     kms: Kms,
     caller: Caller,
     *,
-    CiphertextBlob: bytes,
     DestinationKeyId: str,
+    CiphertextBlob: bytes | None = None,
     SourceEncryptionContext: dict[str, str] | None = None,
     SourceKeyId: str | None = None,
     DestinationEncryptionContext: dict[str, str] | None = None,
@@ -151,8 +162,10 @@ def re_encrypt(
     DestinationEncryptionAlgorithm: str | None = None,
     GrantTokens: list[str] | None = None,
     DryRun: bool = False,
+    DryRunModifiers: list[str] | None = None,
 ) -> dict[str, Any]:
     """Decrypt under the source key and encrypt under the destination, server side."""
+    CiphertextBlob = _require_blob(CiphertextBlob)
     source, plaintext = _open(
         kms, caller, CiphertextBlob, SourceEncryptionContext, SourceKeyId, "kms:ReEncryptFrom"
     )

@@ -194,12 +194,15 @@ def cancel_key_deletion(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, An
 
 
 def destroy_key(kms: Kms, record: KeyRecord) -> None:
-    """Erase a key whose deletion window has passed: material, aliases, record."""
+    """Erase a key whose deletion window has passed: material, then aliases, then record.
+
+    The record goes last, so a pass interrupted by a crash is finished by the next one.
+    """
+    kms.keystore(record).destroy(record.key_id)
     for alias in list(kms.repository.aliases(record.account, record.region)):
         if alias.target_key_id == record.key_id:
             kms.repository.remove_alias(record.account, record.region, alias.name)
     kms.repository.remove(record)
-    kms.keystore(record).destroy(record.key_id)
 
 
 OPERATIONS: dict[str, Operation] = {

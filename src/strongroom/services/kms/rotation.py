@@ -89,7 +89,13 @@ def rotate_key_on_demand(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, A
 
 
 def list_key_rotations(
-    kms: Kms, caller: Caller, *, KeyId: str, Limit: int = 100, Marker: str | None = None
+    kms: Kms,
+    caller: Caller,
+    *,
+    KeyId: str,
+    IncludeKeyMaterial: str | None = None,
+    Limit: int = 100,
+    Marker: str | None = None,
 ) -> dict[str, Any]:
     """ListKeyRotations: every rotation after the original material, oldest first."""
     record = find_key(kms, caller, KeyId, aliases=False)

@@ -643,3 +643,19 @@ def test_percent_encoded_path_is_double_encoded_as_the_sdks_sign_it() -> None:
     converted = from_botocore(request.prepare())
     assert converted.path == "/a%20b/./c//d"
     converted.verify(verifier_at(SIGNED_EPOCH))
+
+
+# --- caches --------------------------------------------------------------------------------
+
+
+def test_caches_stay_bounded_and_can_be_forgotten() -> None:
+    verifier = verifier_at(SIGNED_EPOCH)
+    for index in range(600):
+        request = AWSRequest(method="POST", url=ENDPOINT + "/", data=b"{}", headers={})
+        SigV4Auth(Credentials(KEY_ID, SECRET), "kms", f"region-{index}").add_auth(request)
+        assert from_botocore(request.prepare()).verify(verifier).region == f"region-{index}"
+    assert 0 < len(verifier._keys) <= 512
+    assert 0 < len(verifier._scopes) <= 512
+    verifier.forget()
+    assert not verifier._keys and not verifier._scopes and not verifier._stamps
+    sign().verify(verifier)  # and it derives what it needs again

@@ -33,12 +33,15 @@ from strongroom.services.kms.records import AliasRecord, KeyRecord, MaterialVers
 from strongroom.storage.memory import MemoryStorage
 
 VECTORS = Path(__file__).parents[3] / "vectors" / "kms"
-BLOBS: list[dict[str, Any]] = json.loads((VECTORS / "ciphertext-blob-v1.json").read_text())[
-    "cases"
-]
-CONTEXTS: list[dict[str, Any]] = json.loads(
-    (VECTORS / "encryption-context-v1.json").read_text()
-)["cases"]
+
+
+def _cases(name: str) -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = json.loads((VECTORS / name).read_text())["cases"]
+    return cases
+
+
+BLOBS = _cases("ciphertext-blob-v1.json")
+CONTEXTS = _cases("encryption-context-v1.json")
 INFO = b"strongroom kms message key v1"
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -96,7 +99,9 @@ def world() -> World:
     random = ScriptedRandom()
     store = SoftwareKeyStore(View(barrier, "keystores/software/"), random)
     kms = Kms(KmsRepository(View(barrier, "kms/")), {"software": store}, Clock(), ScriptedRandom())
-    caller = Caller(Principal("AKIAIOSFODNN7EXAMPLE", ACCOUNT, "root"), REGION, AllowAuthenticated())
+    caller = Caller(
+        Principal("AKIAIOSFODNN7EXAMPLE", ACCOUNT, "root"), REGION, AllowAuthenticated()
+    )
     return World(kms, store, random, caller)
 
 
