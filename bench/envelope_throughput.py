@@ -47,17 +47,29 @@ MB = 1_000_000
 KIB = 1024
 
 
-@dataclass(frozen=True)
+Runner = Callable[[Path, Path], None]
+
+
+@dataclass
 class Case:
-    """One contender at one frame size: how to encrypt and decrypt a file."""
+    """One contender at one frame size; `make` builds its encrypt and decrypt runners."""
 
     name: str
     frame: int
-    encrypt: Callable[[Path, Path], None]
-    decrypt: Callable[[Path, Path], None]
+    make: Callable[[], tuple[Runner, Runner]]
+    runners: tuple[Runner, Runner] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} @ {self.frame // KIB} KiB"
+
+    def run(self, direction: str, source: Path, target: Path) -> None:
+        if self.runners is None:
+            self.runners = self.make()
+        self.runners[0 if direction == "encrypt" else 1](source, target)
 
 
-def _bare(frame: int) -> tuple[Callable[[Path, Path], None], Callable[[Path, Path], None]]:
+def _bare(frame: int) -> tuple[Runner, Runner]:
     aead = AESGCM(KEY)
 
     def encrypt(source: Path, target: Path) -> None:
@@ -79,9 +91,7 @@ def _bare(frame: int) -> tuple[Callable[[Path, Path], None], Callable[[Path, Pat
     return encrypt, decrypt
 
 
-def _strongroom(
-    frame: int, suite: envelope.AlgorithmSuite
-) -> tuple[Callable[[Path, Path], None], Callable[[Path, Path], None]]:
+def _strongroom(frame: int, suite: envelope.AlgorithmSuite) -> tuple[Runner, Runner]:
     keyring = envelope.RawAesKeyring("bench", "aes", KEY)
 
     def encrypt(source: Path, target: Path) -> None:
@@ -95,7 +105,7 @@ def _strongroom(
     return encrypt, decrypt
 
 
-def _esdk(frame: int) -> tuple[Callable[[Path, Path], None], Callable[[Path, Path], None]]:
+def _esdk(frame: int) -> tuple[Runner, Runner]:
     import aws_encryption_sdk
     from aws_encryption_sdk.identifiers import (
         AlgorithmSuite,
@@ -123,29 +133,31 @@ def _esdk(frame: int) -> tuple[Callable[[Path, Path], None], Callable[[Path, Pat
 
     def run(mode: str, source: Path, target: Path) -> None:
         options: dict[str, Any] = {"algorithm": suite, "frame_length": frame} if mode == "e" else {}
-        with source.open("rb") as src, target.open("wb") as dst:
-            with client.stream(mode=mode, source=src, key_provider=master_key, **options) as stream:
-                while chunk := stream.read(read_size):
-                    dst.write(chunk)
+        with (
+            source.open("rb") as src,
+            target.open("wb") as dst,
+            client.stream(mode=mode, source=src, key_provider=master_key, **options) as stream,
+        ):
+            while chunk := stream.read(read_size):
+                dst.write(chunk)
 
     return (lambda s, t: run("e", s, t)), (lambda s, t: run("d", s, t))
 
 
 def cases() -> list[Case]:
+    """Every contender; nothing is imported or keyed until a case first runs."""
     default = envelope.DEFAULT_FRAME_LENGTH
     unsigned = envelope.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
     signed = envelope.AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384
     frames = sorted({4 * KIB, default, 1024 * KIB})
-    result = [Case(f"bare AES-GCM loop", f, *_bare(f)) for f in frames]
-    result.append(Case("strongroom 0x0478", 4 * KIB, *_strongroom(4 * KIB, unsigned)))
-    result.append(Case("strongroom 0x0478", default, *_strongroom(default, unsigned)))
-    result.append(Case("strongroom 0x0578 (signed)", default, *_strongroom(default, signed)))
-    result.append(Case("aws-encryption-sdk 0x0478", 4 * KIB, *_esdk(4 * KIB)))
+    result = [Case("bare AES-GCM loop", f, lambda f=f: _bare(f)) for f in frames]
+    result += [
+        Case("strongroom 0x0478", 4 * KIB, lambda: _strongroom(4 * KIB, unsigned)),
+        Case("strongroom 0x0478", default, lambda: _strongroom(default, unsigned)),
+        Case("strongroom 0x0578 (signed)", default, lambda: _strongroom(default, signed)),
+        Case("aws-encryption-sdk 0x0478", 4 * KIB, lambda: _esdk(4 * KIB)),
+    ]
     return result
-
-
-def _label(case: Case) -> str:
-    return f"{case.name} @ {case.frame // KIB} KiB"
 
 
 def _file_hash(path: Path) -> bytes:
@@ -163,9 +175,9 @@ def _make_input(path: Path, size: int) -> None:
             handle.write(block[: min(len(block), size - offset)])
 
 
-def _time(run: Callable[[Path, Path], None], source: Path, target: Path) -> float:
+def _time(case: Case, direction: str, source: Path, target: Path) -> float:
     start = time.perf_counter()
-    run(source, target)
+    case.run(direction, source, target)
     return time.perf_counter() - start
 
 
@@ -176,15 +188,17 @@ def measure(size: int, rounds: int, workdir: Path) -> dict[str, dict[str, list[f
     expected = _file_hash(plaintext)
     all_cases = cases()
     timings: dict[str, dict[str, list[float]]] = {
-        _label(c): {"encrypt": [], "decrypt": []} for c in all_cases
+        c.label: {"encrypt": [], "decrypt": []} for c in all_cases
     }
+    for case in all_cases:  # import and key everything before the first timing
+        case.runners = case.make()
     for round_number in range(rounds):
         shift = round_number % len(all_cases)
         for case in all_cases[shift:] + all_cases[:shift]:
-            label = _label(case)
+            label = case.label
             encrypted, decrypted = workdir / "encrypted.bin", workdir / "decrypted.bin"
-            timings[label]["encrypt"].append(_time(case.encrypt, plaintext, encrypted))
-            timings[label]["decrypt"].append(_time(case.decrypt, encrypted, decrypted))
+            timings[label]["encrypt"].append(_time(case, "encrypt", plaintext, encrypted))
+            timings[label]["decrypt"].append(_time(case, "decrypt", encrypted, decrypted))
             if round_number == 0 and _file_hash(decrypted) != expected:
                 raise SystemExit(f"{label}: decrypted file differs from the plaintext")
             encrypted.unlink()
@@ -198,13 +212,24 @@ def measure(size: int, rounds: int, workdir: Path) -> dict[str, dict[str, list[f
     return timings
 
 
+def _peak_rss_kib() -> int:
+    """This process's peak RSS. VmHWM, not ru_maxrss: that one keeps the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def child_memory(case_label: str, source: str, target: str, direction: str) -> None:
     """Child mode: run one case once and print its peak memory as JSON."""
-    case = next(c for c in cases() if _label(c) == case_label)
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    run = case.encrypt if direction == "encrypt" else case.decrypt
-    run(Path(source), Path(target))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    case = next(c for c in cases() if c.label == case_label)
+    case.runners = case.make()
+    baseline = _peak_rss_kib()
+    case.run(direction, Path(source), Path(target))
+    peak = _peak_rss_kib()
     print(json.dumps({"peak_kib": peak, "baseline_kib": baseline}))
 
 
@@ -215,7 +240,7 @@ def memory(size: int, workdir: Path) -> dict[str, dict[str, tuple[float, float]]
     for case in cases():
         if not case.name.startswith("strongroom"):
             continue
-        label = _label(case)
+        label = case.label
         result[label] = {}
         encrypted, decrypted = workdir / "encrypted.bin", workdir / "decrypted.bin"
         for direction, source, target in (
@@ -253,9 +278,8 @@ def report(
     for label in timings:
         mem = memory_mib.get(label)
         peak = f"{mem['encrypt'][0]:.0f} / {mem['decrypt'][0]:.0f}" if mem else "-"
-        print(
-            f"{label:<44} {rate(label, 'encrypt'):>12.0f} {rate(label, 'decrypt'):>12.0f} {peak:>22}"
-        )
+        speeds = f"{rate(label, 'encrypt'):>12.0f} {rate(label, 'decrypt'):>12.0f}"
+        print(f"{label:<44} {speeds} {peak:>22}")
     default = envelope.DEFAULT_FRAME_LENGTH // KIB
     ours4, esdk4 = "strongroom 0x0478 @ 4 KiB", "aws-encryption-sdk 0x0478 @ 4 KiB"
     ours, bare = f"strongroom 0x0478 @ {default} KiB", f"bare AES-GCM loop @ {default} KiB"

@@ -647,8 +647,20 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
             versions[dist] = importlib.metadata.version(dist)
     wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, timeout=10, check=False)
     versions["wrk"] = (wrk.stdout + wrk.stderr).splitlines()[0] if wrk.stdout + wrk.stderr else "?"
+    git = ["git", "-C", str(BENCH_DIR.parent)]
+    head = subprocess.run(
+        [*git, "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain"], capture_output=True, text=True, timeout=10, check=False
+    )
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "commit": head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else ""),
         "cpus": os.cpu_count(),
         "loadavg_before": os.getloadavg(),
         "python": sys.version.split()[0],

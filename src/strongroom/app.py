@@ -23,7 +23,6 @@ from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.config import DEV_ACCOUNT_ID, Config, ConfigError
 from strongroom.crypto import certs, system_random
-from strongroom.errors import InvalidSignatureException
 from strongroom.identity import AccessKey, AccessKeyStore
 from strongroom.keystores import SoftwareKeyStore
 from strongroom.policy import AllowAuthenticated
@@ -122,8 +121,6 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
     ) -> None:
-        if barrier.sealed:
-            raise InvalidSignatureException("Strongroom is already sealed.")
         verifier.verify(method, path, query, headers, body)
 
     scheduler = Scheduler(
@@ -214,7 +211,8 @@ def _make_tls_files(config: Config) -> Path:
     ca_cert, ca_key = certs.make_ca("Strongroom CA")
     hosts = [config.host] if config.host not in ("127.0.0.1", "0.0.0.0", "::") else []
     cert, key = certs.make_server_cert(ca_cert, ca_key, hosts, [])
-    _write_private(directory / "ca-key.pem", ca_key)
+    # The CA key is dropped once it has signed: kept on disk, anyone reading the data dir
+    # could mint certificates for any host that clients trusting this CA would accept.
     (directory / "ca.pem").write_bytes(ca_cert)
     (directory / "server.pem").write_bytes(cert)
     _write_private(directory / "server-key.pem", key)

@@ -105,26 +105,31 @@ class FrameDecoder:
         o = 0
         seq = 1
         while True:
-            if source.end - source.pos < step and not source.ensure(step) and not source.ensure(4):
+            if not source.ensure(step) and not source.ensure(4):
                 raise MessageError()
-            pos, buf, view = source.pos, source.buf, source.view
-            # Sequence number, then the IV it implies: checked before any decryption.
-            if source.end - pos < step or not buf.startswith(pack(">IQI", seq, 0, seq), pos):
-                if buf.startswith(_END_BYTES, pos):
-                    break
-                raise MessageError()
-            if o + f > capacity:
-                write(out[:o])
-                o = 0
-            pack_into(">I", aad, at, seq)
-            try:
-                decrypt(view[pos + 4 : pos + 16], view[pos + 16 : pos + step], aad, out[o : o + f])
-            except InvalidTag as exc:
-                raise MessageError() from exc
-            source.pos = pos + step
-            o += f
-            seq += 1
+            pos, end, buf, view = source.pos, source.end, source.buf, source.view
+            # Every whole frame in the buffer, with no attribute access per frame.
+            while end - pos >= step and buf.startswith(pack(">IQI", seq, 0, seq), pos):
+                if o + f > capacity:
+                    write(out[:o])
+                    o = 0
+                pack_into(">I", aad, at, seq)
+                try:
+                    decrypt(
+                        view[pos + 4 : pos + 16], view[pos + 16 : pos + step], aad, out[o : o + f]
+                    )
+                except InvalidTag as exc:
+                    raise MessageError() from exc
+                pos += step
+                o += f
+                seq += 1
+            source.pos = pos
             if seq == _END:
+                raise MessageError()
+            if end - pos >= 4 and buf.startswith(_END_BYTES, pos):
+                break
+            # Not a whole expected frame: a partial one to read more of, or a bad one.
+            if end - pos >= step or source.eof:
                 raise MessageError()
         if not source.ensure(24):
             raise MessageError()

@@ -33,6 +33,7 @@ from strongroom_envelope.limits import (
     DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
     DEFAULT_MAX_FRAME_LENGTH,
 )
+from strongroom_envelope.materials import DecryptionMaterials
 from strongroom_envelope.materials_manager import (
     DecryptionRequest,
     MaterialsManager,
@@ -99,44 +100,16 @@ def decrypt_stream(
     commitment_policy.check_decrypt(suite)
     if suite.signed and not allow_signed:
         raise PolicyError(f"signed algorithm suites are not allowed here ({suite.name})")
-    request = DecryptionRequest(
-        suite=suite,
-        encrypted_data_keys=head.encrypted_data_keys,
-        encryption_context=head.encryption_context,
-        commitment_policy=commitment_policy,
-        reproduced_context=encryption_context,
-    )
-    try:
-        materials = as_materials_manager(keyring).decrypt_materials(request)
-    except NoDecryptableKeyError as exc:
-        extra = sorted(set(encryption_context or {}) - set(head.encryption_context))
-        if not extra:
-            raise
-        raise EncryptionContextError(
-            "no data key could be decrypted under the given encryption context, which has "
-            f"pairs the message does not store ({', '.join(extra)}): leave out any that are "
-            "not part of its context"
-        ) from exc
-    if materials.suite != suite or materials.data_key is None:
-        raise MessageError()
+    materials = _materials(head, keyring, commitment_policy, encryption_context)
+    assert materials.data_key is not None
     keys = derive_keys(suite, materials.data_key, head.message_id)
     if keys.commit_key is not None and not hmac.compare_digest(keys.commit_key, head.commit_key):
         raise MessageError()
-    authenticate_only = {
-        k: materials.encryption_context[k] for k in materials.required_context_keys
-    }
-    try:
-        auth = header_auth.read_and_verify(src, suite, keys.encryption_key, body, authenticate_only)
-    except MessageError:
-        if authenticate_only:
-            raise EncryptionContextError(
-                "the message does not authenticate with the given encryption context: the "
-                "context differs from the one it was encrypted with, or it was tampered with"
-            ) from None
-        raise
+    auth = _verify_header(src, head, body, keys.encryption_key, materials)
     verifier = None
     if suite.signed:
-        assert materials.verification_key is not None
+        if materials.verification_key is None:
+            raise MessageError()
         verifier = Verifier(suite, materials.verification_key)
         verifier.digest.update(body + auth)
         src.attach_digest(verifier.digest)
@@ -146,6 +119,7 @@ def decrypt_stream(
         held = decoder.framed(src, sink)
     else:
         held = decoder.non_framed(src, max_frame_length)
+    signature = b""
     if verifier is not None:
         src.detach_digest()
         signature = footer.decode(src)
@@ -162,6 +136,58 @@ def decrypt_stream(
         plaintext_length=sink.written,
         message_length=src.offset,
     )
+
+
+def _materials(
+    head: header_format.Header,
+    keyring: Keyring | MaterialsManager,
+    policy: CommitmentPolicy,
+    expected: Mapping[str, str] | None,
+) -> DecryptionMaterials:
+    """Ask the materials manager for the data key, explaining context-caused failures."""
+    request = DecryptionRequest(
+        suite=head.suite,
+        encrypted_data_keys=head.encrypted_data_keys,
+        encryption_context=head.encryption_context,
+        commitment_policy=policy,
+        reproduced_context=expected,
+    )
+    try:
+        materials = as_materials_manager(keyring).decrypt_materials(request)
+    except NoDecryptableKeyError as exc:
+        extra = sorted(set(expected or {}) - set(head.encryption_context))
+        if not extra:
+            raise
+        raise EncryptionContextError(
+            "no data key could be decrypted under the given encryption context, which has "
+            f"pairs the message does not store ({', '.join(extra)}): leave out any that are "
+            "not part of its context"
+        ) from exc
+    if materials.suite != head.suite or materials.data_key is None:
+        raise MessageError()
+    return materials
+
+
+def _verify_header(
+    src: ByteSource,
+    head: header_format.Header,
+    body: bytes,
+    key: bytes,
+    materials: DecryptionMaterials,
+) -> bytes:
+    """Check the header tag (with any authenticate-only context); return the auth bytes."""
+    authenticate_only = {
+        k: materials.encryption_context[k] for k in materials.required_context_keys
+    }
+    try:
+        return header_auth.read_and_verify(src, head.suite, key, body, authenticate_only)
+    except MessageError:
+        if authenticate_only:
+            raise EncryptionContextError(
+                "the message does not authenticate with the given encryption context: the "
+                "context differs from the one it was encrypted with, or it was tampered with"
+            ) from None
+        raise
 
 
 class _Sink:

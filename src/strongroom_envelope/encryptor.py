@@ -21,8 +21,8 @@ from strongroom_envelope import header as header_format
 from strongroom_envelope.body import FINAL_FRAME_OVERHEAD, FRAME_OVERHEAD, FrameEncoder
 from strongroom_envelope.byte_source import readinto_of
 from strongroom_envelope.commitment import CommitmentPolicy
-from strongroom_envelope.errors import PolicyError
-from strongroom_envelope.key_derivation import derive_keys
+from strongroom_envelope.errors import KeyringError, PolicyError
+from strongroom_envelope.key_derivation import DerivedKeys, derive_keys
 from strongroom_envelope.keyrings.base import Keyring
 from strongroom_envelope.limits import (
     CHUNK_SIZE,
@@ -108,27 +108,9 @@ def encrypt_stream(
     chosen = materials.suite
     message_id = randomness.random_bytes(chosen.message_id_length)
     keys = derive_keys(chosen, materials.data_key, message_id)
-    stored = {
-        k: v
-        for k, v in materials.encryption_context.items()
-        if k not in materials.required_context_keys
-    }
-    authenticate_only = {
-        k: materials.encryption_context[k] for k in materials.required_context_keys
-    }
-    head = header_format.Header(
-        chosen,
-        message_id,
-        stored,
-        materials.encrypted_data_keys,
-        frame_length,
-        commit_key=keys.commit_key or b"",
-    )
-    body = header_format.encode(head)
-    head_bytes = body + header_auth.encode(chosen, keys.encryption_key, body, authenticate_only)
     signer = Signer(chosen, materials.signing_key) if materials.signing_key is not None else None
     writer = _Writer(destination, signer)
-    writer.write(head_bytes)
+    writer.write(_header(materials, message_id, frame_length, keys))
     encoder = FrameEncoder(keys.encryption_key, message_id, frame_length)
     total = _frames(source, encoder, writer, source_length, progress)
     if signer is not None:
@@ -145,12 +127,35 @@ def encrypt_stream(
     )
 
 
+def _header(
+    materials: EncryptionMaterials, message_id: bytes, frame_length: int, keys: DerivedKeys
+) -> bytes:
+    """The header and its tag; required context keys are authenticated, not stored."""
+    required = materials.required_context_keys
+    context = materials.encryption_context
+    head = header_format.Header(
+        materials.suite,
+        message_id,
+        {k: v for k, v in context.items() if k not in required},
+        materials.encrypted_data_keys,
+        frame_length,
+        commit_key=keys.commit_key or b"",
+    )
+    body = header_format.encode(head)
+    authenticate_only = {k: context[k] for k in required}
+    return body + header_auth.encode(materials.suite, keys.encryption_key, body, authenticate_only)
+
+
 def _check(
     materials: EncryptionMaterials, request: EncryptionRequest, max_edks: int | None
 ) -> None:
     request.commitment_policy.check_encrypt(materials.suite)
     if request.suite is not None and materials.suite != request.suite:
         raise PolicyError("the materials manager changed the requested algorithm suite")
+    if materials.suite.signed != (materials.signing_key is not None):
+        raise KeyringError("the materials manager gave no signing key for a signed suite")
+    if materials.suite.signed != (materials.signing_key is not None):
+        raise KeyringError("the materials manager gave no signing key for a signed suite")
     if max_edks is not None and len(materials.encrypted_data_keys) > max_edks:
         count = len(materials.encrypted_data_keys)
         raise PolicyError(f"{count} encrypted data keys exceed the limit of {max_edks}")

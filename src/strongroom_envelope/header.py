@@ -95,6 +95,7 @@ class _Reader:
 
 
 def _start(reader: _Reader) -> AlgorithmSuite:
+    """Version (and v1 type), then the suite id; known non-messages get a useful error."""
     first = reader.source.read_exact(2) if reader.source.ensure(2) else b""
     reader.parts.append(first)
     if first in _BASE64_STARTS:

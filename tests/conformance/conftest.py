@@ -33,6 +33,7 @@ class Backend:
     name: str
     connect: Callable[[], Storage]
     shared: bool  # open() gives a distinct connection to the same data
+    disconnect: Callable[[], None] | None = None  # drops every connection server-side
     opened: list[Storage] = field(default_factory=list)
 
     def open(self) -> Storage:
@@ -83,8 +84,18 @@ def _postgres_backend() -> Iterator[Backend]:
     schema = f"strongroom_test_{uuid.uuid4().hex}"
     with admin:
         admin.execute(f"CREATE SCHEMA {schema}")
-        dsn = make_conninfo(POSTGRES_DSN, options=f"-csearch_path={schema}")
-        made = Backend("postgres", lambda: PostgresStorage(dsn), shared=True)
+        dsn = make_conninfo(
+            POSTGRES_DSN, options=f"-csearch_path={schema}", application_name=schema
+        )
+
+        def disconnect() -> None:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                (schema,),
+            )
+
+        made = Backend("postgres", lambda: PostgresStorage(dsn), True, disconnect)
         try:
             yield made
         finally:

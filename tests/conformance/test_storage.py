@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from strongroom.storage import Storage, StorageError, Transaction
+from strongroom.storage import Storage, StorageError, StorageUnavailableError, Transaction
 
 if TYPE_CHECKING:
     from conftest import Backend
@@ -477,6 +477,25 @@ def test_a_rollback_does_not_move_data_version(backend: Backend) -> None:
         raise Boom
     assert watcher.data_version() == seen
     assert writer.data_version() == writers_own
+
+
+def test_a_lost_connection_fails_one_call_then_reconnects(backend: Backend) -> None:
+    if backend.disconnect is None:
+        pytest.skip(f"a {backend.name} store has no server connection to lose")
+    store = backend.open()
+    store.put("a", b"1")
+    seen = store.data_version()
+    backend.disconnect()
+    with pytest.raises(StorageUnavailableError):
+        store.get("a")
+    assert store.get("a") == b"1"
+    backend.disconnect()
+    with pytest.raises(StorageUnavailableError), store.transaction() as txn:
+        txn.put("b", b"2")
+    with store.transaction() as txn:
+        txn.put("b", b"2")
+    assert dict(store.scan("")) == {"a": b"1", "b": b"2"}
+    assert store.data_version() == seen
 
 
 # --- closing ----------------------------------------------------------------------------

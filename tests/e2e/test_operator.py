@@ -19,7 +19,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from tests.e2e.kms_support import error_of
 
 CLI_SECONDS = 60
 StartServer = Callable[..., ServerProcess]
+_open_clients: list[Any] = []
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Init:
 
     def root_key(self) -> bytes:
         """The root key the shares define (only a test may ever compute it)."""
-        return shamir.combine([decode_share(share) for share in self.shares[:3]])
+        return bytes(shamir.combine([decode_share(share) for share in self.shares[:3]]))
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -129,6 +130,24 @@ def fresh(initialized: Init, tmp_path: Path) -> Init:
     return replace(initialized, data_dir=data_dir, ca_path=data_dir / "tls" / "ca.pem")
 
 
+@pytest.fixture(autouse=True)
+def _close_clients(start_server: StartServer) -> Iterator[None]:
+    """Close boto3 clients before the servers stop (set up after start_server, so first)."""
+    yield
+    close_clients()
+
+
+def close_clients() -> None:
+    """Close every boto3 client made here, so no idle TLS connection outlives its test."""
+    while _open_clients:
+        _open_clients.pop().close()
+
+
+def stop(server: ServerProcess) -> None:
+    close_clients()
+    server.stop()
+
+
 def start_sealed(start_server: StartServer, init: Init) -> ServerProcess:
     """Start `strongroom server` (no --dev) on `init`'s data and wait for its 503."""
     server = start_server(init.data_dir, dev=False, wait_for=(503,))
@@ -140,7 +159,9 @@ def start_sealed(start_server: StartServer, init: Init) -> ServerProcess:
 
 def kms_of(server: ServerProcess, init: Init, **kwargs: Any) -> Any:
     """A boto3 KMS client that trusts only the CA `init` made."""
-    return server.client("kms", verify=str(init.ca_path), **kwargs)
+    client = server.client("kms", verify=str(init.ca_path), **kwargs)
+    _open_clients.append(client)
+    return client
 
 
 def operator(
@@ -179,6 +200,14 @@ def unseal_fully(server: ServerProcess, init: Init, shares: Iterable[str]) -> No
     assert verified_health(server, init) == 200
 
 
+def sys_status(server: ServerProcess, init: Init) -> dict[str, Any]:
+    """GET /sys/status over verified TLS (cheaper than a CLI process for repeated checks)."""
+    context = ssl.create_default_context(cafile=str(init.ca_path))
+    url = f"{server.endpoint_url}/sys/status"
+    with urllib.request.urlopen(url, context=context, timeout=10) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
 def verified_health(server: ServerProcess, init: Init) -> int:
     """GET /sys/health over TLS, verifying the server against the init CA only."""
     context = ssl.create_default_context(cafile=str(init.ca_path))
@@ -194,7 +223,7 @@ def verified_health(server: ServerProcess, init: Init) -> int:
 def assert_sealed(server: ServerProcess, init: Init) -> None:
     """Health 503, status sealed, and every KMS call refused with the sealed error."""
     assert verified_health(server, init) == 503
-    assert status_of(server, init)["sealed"] == "True"
+    assert sys_status(server, init)["sealed"] is True
     kms = kms_of(server, init)
     for call, kwargs in (
         (kms.list_keys, {}),
@@ -263,6 +292,16 @@ def test_init_prints_shares_credentials_and_ca(initialized: Init) -> None:
     exports = re.findall(r"^export AWS_CA_BUNDLE=(.+)$", initialized.stdout, re.MULTILINE)
     assert exports == [str(initialized.ca_path.resolve())]
     # (That this CA signed the server's certificate is shown by every verified TLS call.)
+    # The only private key at rest is the server's own TLS key: the CA key is not kept.
+    tls = sorted(path.name for path in (initialized.data_dir / "tls").iterdir())
+    assert tls == ["ca.pem", "server-key.pem", "server.pem"]
+    private = [
+        path
+        for path in initialized.data_dir.rglob("*")
+        if path.is_file() and b"PRIVATE KEY" in path.read_bytes()
+    ]
+    assert private == [initialized.data_dir / "tls" / "server-key.pem"]
+    assert private[0].stat().st_mode & 0o077 == 0
 
 
 def test_second_init_fails_cleanly_and_changes_nothing(
@@ -344,7 +383,7 @@ def test_no_share_key_or_plaintext_reaches_the_data_directory(
 
     assert_nothing_secret()  # while running: the WAL holds the fresh writes
     assert any(path.name.endswith("-wal") for path in files_under(fresh.data_dir))
-    server.stop()
+    stop(server)
     assert_nothing_secret()  # after a clean stop (WAL checkpointed into the database)
     for what, needle in needles.items():
         assert needle not in server.stdout, f"{what} printed by the server"
@@ -383,6 +422,7 @@ def test_server_starts_sealed_over_https_only(fresh: Init, start_server: StartSe
         region_name=REGION,
         config=client_config(),
     )
+    _open_clients.append(untrusting)
     with pytest.raises(SSLError):
         untrusting.list_keys()
     # Nothing the sealed server was asked to do happened.
@@ -413,13 +453,13 @@ def test_unseal_by_shares_then_boto3_and_aws_cli(
         refused = operator(server, fresh, "unseal", garbage)
         assert_clean_failure(refused, "InvalidShare", reason)
         assert garbage not in refused.stderr  # errors never echo a share
-        assert status_of(server, fresh)["progress"] == "1"
+        assert sys_status(server, fresh)["progress"] == 1
 
     assert unseal(server, fresh, second)["progress"] == "2"
     refused = operator(server, fresh, "unseal", second)
     assert_clean_failure(refused, "already submitted")
     assert_sealed(server, fresh)
-    assert status_of(server, fresh)["progress"] == "2"
+    assert sys_status(server, fresh)["progress"] == 2
 
     status = unseal(server, fresh, third)
     assert (status["sealed"], status["progress"]) == ("False", "0")
@@ -469,7 +509,7 @@ def test_shares_of_another_init_do_not_unseal(
     assert unseal(server, fresh, foreign[1])["progress"] == "2"
     refused = operator(server, fresh, "unseal", foreign[2])
     assert_clean_failure(refused, "do not reconstruct the root key")
-    assert status_of(server, fresh)["progress"] == "0"
+    assert sys_status(server, fresh)["progress"] == 0
     assert_sealed(server, fresh)
 
     # Two genuine shares and one foreign one (at another index) fail the same way.
@@ -483,7 +523,7 @@ def test_shares_of_another_init_do_not_unseal(
     for share in own:
         unseal(server, fresh, share)
     assert_clean_failure(operator(server, fresh, "unseal", stranger), "reconstruct")
-    assert status_of(server, fresh)["progress"] == "0"
+    assert sys_status(server, fresh)["progress"] == 0
     assert_sealed(server, fresh)
 
     # The server is not broken: its own shares still unseal it.
@@ -534,10 +574,10 @@ def test_seal_needs_credentials_and_restart_comes_back_sealed(
     # A share given before the restart is not remembered by the next process.
     unseal(server, fresh, fresh.shares[0])
 
-    server.stop()
+    stop(server)
     restarted = start_sealed(start_server, fresh)
     assert_sealed(restarted, fresh)
-    assert status_of(restarted, fresh)["progress"] == "0"
+    assert sys_status(restarted, fresh)["progress"] == 0
     unseal_fully(restarted, fresh, fresh.shares[2:])
     again = kms_of(restarted, fresh)
     assert again.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept across seal and restart"
@@ -568,4 +608,4 @@ def test_status_reports_progress_and_refuses_an_untrusted_server(
     )  # fmt: skip
     assert_clean_failure(refused, "CERTIFICATE_VERIFY_FAILED")
     assert fresh.shares[4] not in refused.stderr
-    assert status_of(server, fresh)["progress"] == "1"
+    assert sys_status(server, fresh)["progress"] == 1

@@ -96,7 +96,7 @@ def _kms_client(region: str | None, endpoint_url: str | None, profile: str | Non
 
 
 class _KeyOptions:
-    """The key options shared by both commands, turned into one keyring."""
+    """The key options shared by both commands: local keyrings and the KMS client."""
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.kms_keys: tuple[str, ...] = params.pop("kms_keys")

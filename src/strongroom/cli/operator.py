@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from strongroom import app as app_module
 from strongroom import config as config_module
 from strongroom.config import DEFAULT_PORT
 
@@ -100,8 +99,10 @@ def init(
     """Create the root key, split it into unseal shares, and make the first access key."""
     if key_threshold > key_shares:
         raise click.BadParameter("the threshold cannot exceed the number of shares")
+    from strongroom.app import initialize  # the server stack loads only for this command
+
     config = config_module.load(config_file, overrides={"data_dir": data_dir})
-    result = app_module.initialize(config, key_shares, key_threshold)
+    result = initialize(config, key_shares, key_threshold)
     for number, share in enumerate(result.shares, 1):
         click.echo(f"Unseal Key {number}: {share}")
     click.echo()

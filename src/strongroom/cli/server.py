@@ -8,9 +8,12 @@ from pathlib import Path
 
 import click
 
-from strongroom import app as app_module
 from strongroom import config as config_module
 from strongroom.config import Config
+
+# On SIGTERM an idle TLS keep-alive connection would hold the process for asyncio's 30 s
+# TLS-shutdown timeout (the client never answers close_notify); requests take milliseconds.
+GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 def _exports(config: Config, access_key: str, secret: str, account: str) -> list[str]:
@@ -33,6 +36,7 @@ def _uvicorn_options(config: Config) -> dict[str, object]:
         "access_log": False,
         "server_header": False,
         "date_header": False,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
     }
     try:
         import uvloop  # noqa: F401
@@ -41,7 +45,9 @@ def _uvicorn_options(config: Config) -> dict[str, object]:
     except ImportError:
         options["loop"] = "asyncio"
     if not config.dev:
-        cert, key = app_module.tls_files(config)
+        from strongroom.app import tls_files
+
+        cert, key = tls_files(config)
         options["ssl_certfile"] = str(cert)
         options["ssl_keyfile"] = str(key)
     return options
@@ -73,6 +79,8 @@ def server(
     """Run the Strongroom server."""
     import uvicorn
 
+    from strongroom import app as app_module  # the server stack loads only for this command
+
     config = config_module.load(
         config_file,
         overrides={
@@ -91,6 +99,10 @@ def server(
         raise click.ClickException(
             "--workers > 1 needs an auto-unseal seal (dev mode for now): Shamir unseal "
             "state cannot be shared between worker processes."
+        )
+    if not config.dev and not config.database_path.exists():
+        raise click.ClickException(
+            f"{config.data_dir} is not initialized: run `strongroom operator init` first."
         )
     app = app_module.build(config)
     if not config.dev and not app.barrier.is_initialized():

@@ -73,6 +73,8 @@ class SqliteStorage:
         self._txn_thread: int | None = None
         _create_private_file(self._path)
         # One cursor, reused: its prepared statements make a point read a few microseconds.
+        # Its queries are fully fetched (fetchall, or fetchone of at most one row), so no
+        # statement stays open to pin an old WAL snapshot between calls.
         self._cur: sqlite3.Cursor | None = self._connect()
 
     def get(self, path: str) -> bytes | None:

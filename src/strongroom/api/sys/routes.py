@@ -83,6 +83,9 @@ class SysRoutes:
                 return _error(400, "ValidationException", "Give the unseal share as 'key'.")
             return 200, orjson.dumps(self._operator.submit_share(share))
         if path == "/sys/seal" and method == "POST":
+            status = self._operator.status()
+            if status["sealed"]:  # nothing to do, and no access key can be read to check
+                return 200, orjson.dumps(status)
             raw_path = scope.get("raw_path")
             raw = raw_path.decode("utf-8", "surrogateescape") if raw_path else path
             self._authenticate(method, raw, scope["query_string"], headers, body)
