@@ -425,10 +425,12 @@ def measure(
         return {"target": target.name, "op": op.name, "probe_error": problem, "errors": 1}
     spec = Path(tempfile.gettempdir()) / f"kms_load-{os.getpid()}-spec.lua"
     write_spec(request, spec)
-    cpu_before, machine_before = tree_cpu_seconds(target.proc.pid), machine_ticks()
-    summary, text, wrk_cpu = run_wrk(target, spec, args, duration)
-    cpu_after, machine_after = tree_cpu_seconds(target.proc.pid), machine_ticks()
-    spec.unlink(missing_ok=True)
+    try:
+        cpu_before, machine_before = tree_cpu_seconds(target.proc.pid), machine_ticks()
+        summary, text, wrk_cpu = run_wrk(target, spec, args, duration)
+        cpu_after, machine_after = tree_cpu_seconds(target.proc.pid), machine_ticks()
+    finally:
+        spec.unlink(missing_ok=True)
     requests = max(int(summary["requests"]), 1)
     seconds = summary["duration_us"] / 1e6
     busy = machine_after[0] - machine_before[0]

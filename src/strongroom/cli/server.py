@@ -36,6 +36,7 @@ def _uvicorn_options(config: Config) -> dict[str, object]:
         "access_log": False,
         "server_header": False,
         "date_header": False,
+        "proxy_headers": False,  # no proxy in front by default: skip the middleware
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
     }
     try:

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from strongroom.crypto.kdf import hkdf_sha256
+from strongroom.crypto.kdf import HkdfExpander, hkdf_sha256
 
 
 def test_rfc5869_case_1() -> None:
@@ -30,3 +30,17 @@ def test_fast_path_equals_cryptography(length: int, salt: bytes) -> None:
     key, info = b"k" * 32, b"strongroom test"
     reference = HKDF(hashes.SHA256(), length, salt or None, info).derive(key)
     assert hkdf_sha256(key, salt, info, length) == reference
+
+
+@pytest.mark.parametrize("length", [1, 16, 32])
+def test_expander_equals_one_shot_hkdf(length: int) -> None:
+    expander = HkdfExpander(b"material" * 4, b"extract salt")
+    for info in (b"", b"a", b"per-message info" * 5):
+        assert expander.expand(info, length) == hkdf_sha256(
+            b"material" * 4, b"extract salt", info, length
+        )
+
+
+def test_expander_refuses_more_than_one_block() -> None:
+    with pytest.raises(ValueError):
+        HkdfExpander(b"k", b"s").expand(b"i", 33)

@@ -76,14 +76,17 @@ def test_round_trip(store: SoftwareKeyStore, size: int) -> None:
 def test_payload_follows_the_documented_layout(
     store: SoftwareKeyStore, random: RecordingRandom
 ) -> None:
-    """salt | nonce | AES-GCM under HKDF-SHA256(material, salt, info), recomputed here."""
+    """salt | nonce | AES-GCM under HKDF-SHA256(material, extract salt, INFO | salt)."""
     store.generate(KEY, 1)
     material = random.handed_out[-1]
     payload = store.encrypt(KEY, 1, b"layout", AAD)
     salt, nonce, sealed = payload[:16], payload[16:28], payload[28:]
     assert salt + nonce == random.handed_out[-1]
     message_key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=salt, info=b"strongroom kms message key v1"
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"strongroom kms material v1",
+        info=b"strongroom kms message key v1" + salt,
     ).derive(material)
     assert AESGCM(message_key).decrypt(nonce, sealed, AAD) == b"layout"
 

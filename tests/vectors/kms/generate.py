@@ -32,14 +32,16 @@ from strongroom.storage.memory import MemoryStorage
 
 SEED = "strongroom kms vector 1"
 INFO = "strongroom kms message key v1"
+EXTRACT_SALT = "strongroom kms material v1"
 BLOB_FORMAT = (
     "KMS ciphertext blob, version 1: version (1 byte, = 0x01) | key id (16 bytes, the UUID) | "
     "material version (4 bytes BE) | key store payload."
 )
 PAYLOAD_FORMAT = (
     "Software key store payload, version 1: salt (16) | nonce (12) | AES-256-GCM ciphertext || "
-    "tag (16), under message key = HKDF-SHA256(ikm = material, salt, info = ASCII "
-    f"'{INFO}', length 32); associated data = the 21-byte blob header | canonical "
+    "tag (16), under message key = HKDF-SHA256(ikm = material, salt = ASCII "
+    f"'{EXTRACT_SALT}', info = ASCII '{INFO}' | salt, length 32); associated data = the "
+    "21-byte blob header | canonical "
     "encryption context."
 )
 CONTEXT_FORMAT = (
@@ -148,7 +150,7 @@ def blob_case(
         "encryption_context": pairs,
         "plaintext_hex": plaintext.hex(),
         "aad_hex": ciphertext_blob.associated_data(header, context_of(pairs)).hex(),
-        "message_key_hex": hkdf_sha256(material, salt, INFO.encode()).hex(),
+        "message_key_hex": hkdf_sha256(material, EXTRACT_SALT.encode(), INFO.encode() + salt).hex(),
         "blob_hex": blob.hex(),
     }
 

@@ -39,7 +39,8 @@ class Blob:
 
     def header(self) -> bytes:
         """The authenticated header bytes."""
-        return _HEADER.pack(VERSION, uuid.UUID(self.key_id).bytes, self.material_version)
+        key_bytes = bytes.fromhex(self.key_id.replace("-", ""))  # a canonical key id
+        return _HEADER.pack(VERSION, key_bytes, self.material_version)
 
 
 def encode(blob: Blob) -> bytes:

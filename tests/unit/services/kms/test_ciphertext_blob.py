@@ -43,6 +43,7 @@ def _cases(name: str) -> list[dict[str, Any]]:
 BLOBS = _cases("ciphertext-blob-v1.json")
 CONTEXTS = _cases("encryption-context-v1.json")
 INFO = b"strongroom kms message key v1"
+EXTRACT_SALT = b"strongroom kms material v1"
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 
@@ -142,7 +143,7 @@ def reference_header(key_id: str, version: int) -> bytes:
 
 
 def reference_message_key(material: bytes, salt: bytes) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=INFO)
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=EXTRACT_SALT, info=INFO + salt)
     return hkdf.derive(material)
 
 
