@@ -33,6 +33,9 @@ _REGULAR = b"AWSKMSEncryptionClient Frame"
 _FINAL = b"AWSKMSEncryptionClient Final Frame"
 _SINGLE = b"AWSKMSEncryptionClient Single Block"
 _MAX_NON_FRAMED = 2**36 - 32
+# Pre-compiled layouts for the per-frame hot loops.
+_UINT32 = struct.Struct(">I")
+_FRAME_HEAD = struct.Struct(">I8xI")  # sequence number, then the IV: 8 zero bytes + it
 
 
 class FrameEncoder:
@@ -53,16 +56,16 @@ class FrameEncoder:
             raise PolicyError("the message has too many frames: use a larger frame length")
         f = self.frame_length
         step = f + FRAME_OVERHEAD
-        encrypt, pack_into = self._encrypt, struct.pack_into
+        encrypt, put_uint32, put_head = self._encrypt, _UINT32.pack_into, _FRAME_HEAD.pack_into
         # One nonce and one AAD buffer, updated in place: no allocation per frame.
         nonce = bytearray(12)
         aad = bytearray(self._regular + bytes(4) + self._length)
         at = len(self._regular)
         i = o = 0
         for seq in range(first, first + count):
-            pack_into(">I", nonce, 8, seq)
-            pack_into(">I", aad, at, seq)
-            pack_into(">I8xI", out, o, seq, seq)
+            put_uint32(nonce, 8, seq)
+            put_uint32(aad, at, seq)
+            put_head(out, o, seq, seq)
             encrypt(nonce, plain[i : i + f], aad, out[o + 16 : o + step])
             i += f
             o += step
@@ -98,7 +101,7 @@ class FrameDecoder:
         """
         f = self.frame_length
         step = f + FRAME_OVERHEAD
-        decrypt, pack, pack_into = self._decrypt, struct.pack, struct.pack_into
+        decrypt, head, put_uint32 = self._decrypt, _FRAME_HEAD.pack, _UINT32.pack_into
         aad = bytearray(self._message_id + _REGULAR + bytes(4) + struct.pack(">Q", f))
         at = len(self._message_id + _REGULAR)
         out, capacity = self._out_view, len(self.out)
@@ -109,11 +112,11 @@ class FrameDecoder:
                 raise MessageError()
             pos, end, buf, view = source.pos, source.end, source.buf, source.view
             # Every whole frame in the buffer, with no attribute access per frame.
-            while end - pos >= step and buf.startswith(pack(">IQI", seq, 0, seq), pos):
+            while end - pos >= step and buf.startswith(head(seq, seq), pos):
                 if o + f > capacity:
                     write(out[:o])
                     o = 0
-                pack_into(">I", aad, at, seq)
+                put_uint32(aad, at, seq)
                 try:
                     decrypt(
                         view[pos + 4 : pos + 16], view[pos + 16 : pos + step], aad, out[o : o + f]

@@ -158,13 +158,20 @@ def test_unknown_operation(fresh: Any) -> None:
 
 
 def test_oversized_body_is_refused_early(fresh: Any) -> None:
-    body = b'{"Description": "' + b"x" * (2 << 20) + b'"}'
-    headers = {
-        "X-Amz-Target": "TrentService.CreateKey",
-        "Content-Type": "application/x-amz-json-1.1",
-    }
-    status, payload, _ = _post(fresh.endpoint_url, headers, body)
-    assert status == 413 and payload["__type"] == "RequestEntityTooLargeException"
+    """A declared length over the limit is refused before the body is read."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", fresh.port, timeout=10)
+    connection.putrequest("POST", "/")
+    connection.putheader("X-Amz-Target", "TrentService.CreateKey")
+    connection.putheader("Content-Type", "application/x-amz-json-1.1")
+    connection.putheader("Content-Length", str(2 << 20))
+    connection.endheaders()
+    connection.send(b'{"Description": "' + b"x" * 1000)  # far less than declared
+    response = connection.getresponse()
+    payload = json.loads(response.read())
+    connection.close()
+    assert response.status == 413 and payload["__type"] == "RequestEntityTooLargeException"
     assert _key_count(fresh) == 0
 
 

@@ -30,7 +30,7 @@ from strongroom.storage.errors import (
     StorageError,
     StorageUnavailableError,
 )
-from strongroom.storage.keyspace import check_path, check_value, paged_scan
+from strongroom.storage.sql_session import SqlSession, SqlTransaction, WriteParams
 
 if TYPE_CHECKING:
     import psycopg
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStorage"]
 
 SCHEMA_VERSION = 1
-_PAGE = 256
 _INIT_LOCK = 0x5352_4F4D_494E_4954  # pg_advisory_xact_lock key while creating the tables
 
 _CREATE = (
@@ -72,12 +71,16 @@ _SCAN = {  # (lower inclusive, bounded above) -> query taking (lower, [upper,] l
 }
 
 
-class PostgresStorage:
+class PostgresStorage(SqlSession["psycopg.Connection[Any]"]):
     """A durable ordered store in PostgreSQL, shared by every node that uses the same DSN.
 
     The tables go in the first schema of the connection's `search_path` (set it in the DSN
-    with `options=-csearch_path=...` to keep several stores in one database).
+    with `options=-csearch_path=...` to keep several stores in one database). `put` and
+    `delete` each run in a transaction of their own, so they bump the counter row too.
     """
+
+    _put_sql = _PUT
+    _delete_sql = _DELETE
 
     def __init__(self, dsn: str) -> None:
         try:
@@ -95,65 +98,26 @@ class PostgresStorage:
         self._conn: psycopg.Connection[Any] | None = None
         self._conn = self._connect()
 
-    def get(self, path: str) -> bytes | None:
-        """The value at `path`, or None."""
-        check_path(path)
-        with self._lock:
-            row = self._fetch(self._usable(), _GET, (path,), one=True)
-        return None if not row else bytes(row[0][0])
-
-    def scan(
-        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
-    ) -> Iterator[tuple[str, bytes]]:
-        """(path, value) pairs under `prefix` in path order; each page is a snapshot."""
-        return paged_scan(self._page, prefix, start_after, limit, _PAGE)
-
-    def put(self, path: str, value: bytes) -> None:
-        """Set the value at `path`, durably."""
-        check_path(path)
-        value = check_value(value)
-        with self.transaction() as txn:
-            txn.put(path, value)
-
-    def delete(self, path: str) -> None:
-        """Remove `path` if present, durably."""
-        check_path(path)
-        with self.transaction() as txn:
-            txn.delete(path)
-
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """BEGIN, bump the counter row (waiting for other writers), ... COMMIT or ROLLBACK."""
-        with self._lock:
-            conn = self._usable()
-            self._run(conn, "BEGIN ISOLATION LEVEL READ COMMITTED")
-            self._txn_thread = threading.get_ident()
-            txn = _PostgresTransaction(self, conn)
+        with self._begin() as conn:
+            txn = SqlTransaction(self, conn)
             try:
-                self._run(conn, _BUMP)
                 yield txn
-            except BaseException:
-                txn.finish()
-                self._rollback(conn)
-                raise
-            else:
-                txn.finish()
-                try:
-                    conn.execute("COMMIT")
-                except self._psycopg.Error as exc:
-                    self._rollback(conn)
-                    raise self._error(exc) from exc
-                self._own_commits += 1
             finally:
-                self._txn_thread = None
+                txn.finish()
 
     def data_version(self) -> int:
         """Moves when another connection commits a write; this object's commits do not count."""
         with self._lock:
-            rows = self._fetch(self._usable(), _VERSION, (), one=True)
-            if not rows:
+            try:
+                row = self._handle().execute(_VERSION).fetchone()
+            except self._psycopg.Error as exc:
+                raise self._error(exc) from exc
+            if row is None:
                 raise StorageCorruptError("the strongroom_meta table lost its counter row")
-            return int(rows[0][0]) - self._own_commits
+            return int(row[0]) - self._own_commits
 
     def close(self) -> None:
         """Close the connection (waiting for another thread's transaction); idempotent."""
@@ -181,7 +145,7 @@ class PostgresStorage:
             raise
         return conn
 
-    def _usable(self) -> psycopg.Connection[Any]:
+    def _handle(self) -> psycopg.Connection[Any]:
         """The connection (reopened if lost), for a caller holding the lock, outside a txn."""
         if self._txn_thread is not None:  # only the owner can hold the lock meanwhile
             raise RuntimeError(
@@ -196,36 +160,56 @@ class PostgresStorage:
             self._conn = self._connect()
         return self._conn
 
-    def _run(self, conn: psycopg.Connection[Any], sql: str, params: tuple[Any, ...] = ()) -> None:
+    @contextmanager
+    def _begin(self) -> Iterator[psycopg.Connection[Any]]:
+        """A write transaction on the connection, holding the lock and the counter row."""
+        with self._lock:
+            conn = self._handle()
+            self._execute(conn, "BEGIN ISOLATION LEVEL READ COMMITTED")
+            self._txn_thread = threading.get_ident()
+            try:
+                self._execute(conn, _BUMP)
+                yield conn
+            except BaseException:
+                self._rollback(conn)
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except self._psycopg.Error as exc:
+                    self._rollback(conn)
+                    raise self._error(exc) from exc
+                self._own_commits += 1
+            finally:
+                self._txn_thread = None
+
+    def _write(self, sql: str, params: WriteParams) -> None:
+        with self._begin() as conn:
+            self._execute(conn, sql, params)
+
+    def _read(self, conn: psycopg.Connection[Any], path: str) -> bytes | None:
+        try:
+            row = conn.execute(_GET, (path,)).fetchone()
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+        return None if row is None else bytes(row[0])
+
+    def _execute(self, conn: psycopg.Connection[Any], sql: str, params: WriteParams = ()) -> None:
         try:
             conn.execute(sql, params)
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
-
-    def _fetch(
-        self, conn: psycopg.Connection[Any], sql: str, params: tuple[Any, ...], *, one: bool
-    ) -> list[tuple[Any, ...]]:
-        try:
-            cur = conn.execute(sql, params)
-            if one:
-                row = cur.fetchone()
-                return [] if row is None else [row]
-            return cur.fetchall()
-        except self._psycopg.Error as exc:
-            raise self._error(exc) from exc
-
-    def _page(
-        self, lower: str, inclusive: bool, upper: str | None, n: int
-    ) -> list[tuple[str, bytes]]:
-        with self._lock:
-            return self._fetch_page(self._usable(), lower, inclusive, upper, n)
 
     def _fetch_page(
         self, conn: psycopg.Connection[Any], lower: str, inclusive: bool, upper: str | None, n: int
     ) -> list[tuple[str, bytes]]:
         sql = _SCAN[inclusive, upper is not None]
         params = (lower, n) if upper is None else (lower, upper, n)
-        return [(path, bytes(value)) for path, value in self._fetch(conn, sql, params, one=False)]
+        try:
+            rows = conn.execute(sql, params).fetchall()
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+        return [(path, bytes(value)) for path, value in rows]
 
     def _rollback(self, conn: psycopg.Connection[Any]) -> None:
         """Best effort: the caller is raising the error that matters; a lost link rolls back."""
@@ -238,60 +222,6 @@ class PostgresStorage:
 
     def _error(self, exc: Exception) -> StorageError:
         return _storage_error(exc, self._psycopg)
-
-
-class _PostgresTransaction:
-    """Reads and writes inside the owning storage's open transaction."""
-
-    def __init__(self, store: PostgresStorage, conn: psycopg.Connection[Any]) -> None:
-        self._store = store
-        self._conn = conn
-        self._finished = False
-
-    def get(self, path: str) -> bytes | None:
-        """The value at `path`, including this transaction's own writes."""
-        check_path(path)
-        with self._store._lock:
-            self._check_open()
-            rows = self._store._fetch(self._conn, _GET, (path,), one=True)
-        return None if not rows else bytes(rows[0][0])
-
-    def scan(
-        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
-    ) -> Iterator[tuple[str, bytes]]:
-        """Pairs under `prefix`, including this transaction's own writes."""
-        return paged_scan(self._page, prefix, start_after, limit, _PAGE)
-
-    def put(self, path: str, value: bytes) -> None:
-        """Set `path` when the transaction commits."""
-        check_path(path)
-        value = check_value(value)
-        self._write(_PUT, (path, value))
-
-    def delete(self, path: str) -> None:
-        """Remove `path` when the transaction commits."""
-        check_path(path)
-        self._write(_DELETE, (path,))
-
-    def finish(self) -> None:
-        """Refuse any further use."""
-        self._finished = True
-
-    def _check_open(self) -> None:
-        if self._finished:
-            raise RuntimeError("the transaction is finished")
-
-    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        with self._store._lock:
-            self._check_open()
-            self._store._run(self._conn, sql, params)
-
-    def _page(
-        self, lower: str, inclusive: bool, upper: str | None, n: int
-    ) -> list[tuple[str, bytes]]:
-        with self._store._lock:
-            self._check_open()
-            return self._store._fetch_page(self._conn, lower, inclusive, upper, n)
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:

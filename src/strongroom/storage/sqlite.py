@@ -31,13 +31,12 @@ from strongroom.storage.errors import (
     StorageError,
     StorageUnavailableError,
 )
-from strongroom.storage.keyspace import check_path, check_value, paged_scan
+from strongroom.storage.sql_session import SqlSession, SqlTransaction, WriteParams
 
 __all__ = ["SqliteStorage"]
 
 APPLICATION_ID = 0x53524F4D  # "SROM" in the SQLite header: this file is a Strongroom store
 SCHEMA_VERSION = 1  # PRAGMA user_version
-_PAGE = 256
 
 _CREATE = "CREATE TABLE entries (path TEXT NOT NULL PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
 _GET = "SELECT value FROM entries WHERE path = ?"
@@ -61,8 +60,17 @@ _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _ACCESS_CODES = {3, 8, 14}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN
 
 
-class SqliteStorage:
-    """A durable ordered store in one SQLite file, shareable by several processes."""
+class SqliteStorage(SqlSession[sqlite3.Cursor]):
+    """A durable ordered store in one SQLite file, shareable by several processes.
+
+    `put` and `delete` are single autocommit statements: each returns once it is fsynced.
+    """
+
+    # A lone put or delete is one autocommit statement: it takes the write lock before
+    # reading, like BEGIN IMMEDIATE, so it waits on busy_timeout instead of failing on a
+    # stale snapshot.
+    _put_sql = _PUT
+    _delete_sql = _DELETE
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
         self._path = os.fspath(path)
@@ -77,42 +85,14 @@ class SqliteStorage:
         # statement stays open to pin an old WAL snapshot between calls.
         self._cur: sqlite3.Cursor | None = self._connect()
 
-    def get(self, path: str) -> bytes | None:
-        """The value at `path`, or None."""
-        check_path(path)
-        with self._lock:
-            cur = self._usable()
-            try:
-                row = cur.execute(_GET, (path,)).fetchone()
-            except sqlite3.Error as exc:
-                raise self._error(exc) from exc
-        return None if row is None else row[0]
-
-    def scan(
-        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
-    ) -> Iterator[tuple[str, bytes]]:
-        """(path, value) pairs under `prefix` in path order; each page is a snapshot."""
-        return paged_scan(self._page, prefix, start_after, limit, _PAGE)
-
-    def put(self, path: str, value: bytes) -> None:
-        """Set the value at `path`; returns once the write is fsynced."""
-        check_path(path)
-        value = check_value(value)
-        self._write(_PUT, (path, value))
-
-    def delete(self, path: str) -> None:
-        """Remove `path` if present; returns once the removal is fsynced."""
-        check_path(path)
-        self._write(_DELETE, (path,))
-
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """`BEGIN IMMEDIATE` ... `COMMIT` (fsynced), or `ROLLBACK` if the block raises."""
         with self._lock:
-            cur = self._usable()
+            cur = self._handle()
             self._execute(cur, "BEGIN IMMEDIATE")
             self._txn_thread = threading.get_ident()
-            txn = _SqliteTransaction(self, cur)
+            txn = SqlTransaction(self, cur)
             try:
                 yield txn
             except BaseException:
@@ -132,7 +112,7 @@ class SqliteStorage:
     def data_version(self) -> int:
         """`PRAGMA data_version`: changes when another connection commits to the file."""
         with self._lock:
-            cur = self._usable()
+            cur = self._handle()
             try:
                 row = cur.execute("PRAGMA data_version").fetchone()
             except sqlite3.Error as exc:
@@ -171,7 +151,7 @@ class SqliteStorage:
             raise
         return conn.cursor()
 
-    def _usable(self) -> sqlite3.Cursor:
+    def _handle(self) -> sqlite3.Cursor:
         """The cursor, for a caller holding the lock outside its own transaction."""
         if self._txn_thread is not None:  # only the owner can hold the lock meanwhile
             raise RuntimeError(
@@ -181,25 +161,18 @@ class SqliteStorage:
             raise StorageUnavailableError(f"the SQLite store {self._path} is closed")
         return self._cur
 
-    def _write(self, sql: str, params: tuple[str, bytes] | tuple[str]) -> None:
-        # A single autocommit statement takes the write lock before reading, like
-        # BEGIN IMMEDIATE, so it waits on busy_timeout instead of failing on a stale snapshot.
-        with self._lock:
-            self._execute(self._usable(), sql, params)
+    def _read(self, cur: sqlite3.Cursor, path: str) -> bytes | None:
+        try:
+            row = cur.execute(_GET, (path,)).fetchone()
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        return None if row is None else row[0]
 
-    def _execute(
-        self, cur: sqlite3.Cursor, sql: str, params: tuple[str, ...] | tuple[str, bytes] = ()
-    ) -> None:
+    def _execute(self, cur: sqlite3.Cursor, sql: str, params: WriteParams = ()) -> None:
         try:
             cur.execute(sql, params)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
-
-    def _page(
-        self, lower: str, inclusive: bool, upper: str | None, n: int
-    ) -> list[tuple[str, bytes]]:
-        with self._lock:
-            return self._fetch_page(self._usable(), lower, inclusive, upper, n)
 
     def _fetch_page(
         self, cur: sqlite3.Cursor, lower: str, inclusive: bool, upper: str | None, n: int
@@ -229,63 +202,6 @@ class SqliteStorage:
 
     def _error(self, exc: sqlite3.Error) -> StorageError:
         return _storage_error(exc, self._path, self._busy_timeout)
-
-
-class _SqliteTransaction:
-    """Reads and writes inside the owning storage's open `BEGIN IMMEDIATE` transaction."""
-
-    def __init__(self, store: SqliteStorage, cur: sqlite3.Cursor) -> None:
-        self._store = store
-        self._cur = cur
-        self._finished = False
-
-    def get(self, path: str) -> bytes | None:
-        """The value at `path`, including this transaction's own writes."""
-        check_path(path)
-        with self._store._lock:
-            self._check_open()
-            try:
-                row = self._cur.execute(_GET, (path,)).fetchone()
-            except sqlite3.Error as exc:
-                raise self._store._error(exc) from exc
-        return None if row is None else row[0]
-
-    def scan(
-        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
-    ) -> Iterator[tuple[str, bytes]]:
-        """Pairs under `prefix`, including this transaction's own writes."""
-        return paged_scan(self._page, prefix, start_after, limit, _PAGE)
-
-    def put(self, path: str, value: bytes) -> None:
-        """Set `path` when the transaction commits."""
-        check_path(path)
-        value = check_value(value)
-        self._run(_PUT, (path, value))
-
-    def delete(self, path: str) -> None:
-        """Remove `path` when the transaction commits."""
-        check_path(path)
-        self._run(_DELETE, (path,))
-
-    def finish(self) -> None:
-        """Refuse any further use."""
-        self._finished = True
-
-    def _check_open(self) -> None:
-        if self._finished:
-            raise RuntimeError("the transaction is finished")
-
-    def _run(self, sql: str, params: tuple[str, bytes] | tuple[str]) -> None:
-        with self._store._lock:
-            self._check_open()
-            self._store._execute(self._cur, sql, params)
-
-    def _page(
-        self, lower: str, inclusive: bool, upper: str | None, n: int
-    ) -> list[tuple[str, bytes]]:
-        with self._store._lock:
-            self._check_open()
-            return self._store._fetch_page(self._cur, lower, inclusive, upper, n)
 
 
 def _create_private_file(path: str) -> None:

@@ -71,7 +71,7 @@ class _KmsCalls:
         if len(plaintext) != materials.suite.key_length:
             raise KeyringError("KMS GenerateDataKey returned a data key of the wrong length")
         materials = materials.with_data_key(plaintext)
-        edk = EncryptedDataKey(PROVIDER_ID, arn.encode(), response["CiphertextBlob"])
+        edk = EncryptedDataKey(PROVIDER_ID, arn.encode(), self._blob(response))
         return materials.with_encrypted_data_key(edk)
 
     def wrap(self, key_id: str, materials: EncryptionMaterials) -> EncryptionMaterials:
@@ -85,7 +85,7 @@ class _KmsCalls:
         except Exception as exc:
             raise KeyringError(f"KMS Encrypt with {key_id} failed: {_error_code(exc)}") from exc
         arn = self._arn(response, key_id)
-        edk = EncryptedDataKey(PROVIDER_ID, arn.encode(), response["CiphertextBlob"])
+        edk = EncryptedDataKey(PROVIDER_ID, arn.encode(), self._blob(response))
         return materials.with_encrypted_data_key(edk)
 
     def unwrap(
@@ -101,6 +101,13 @@ class _KmsCalls:
         if response.get("KeyId") != arn or len(plaintext) != materials.suite.key_length:
             raise KeyringError("KMS Decrypt answered for another key or with a wrong-length key")
         return plaintext
+
+    @staticmethod
+    def _blob(response: dict[str, Any]) -> bytes:
+        blob = response.get("CiphertextBlob")
+        if not isinstance(blob, bytes) or not blob:
+            raise KeyringError("KMS answered without a ciphertext blob")
+        return blob
 
     @staticmethod
     def _arn(response: dict[str, Any], key_id: str) -> str:
