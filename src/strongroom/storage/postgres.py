@@ -25,12 +25,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from strongroom.storage.base import Transaction
-from strongroom.storage.errors import (
-    StorageCorruptError,
-    StorageError,
-    StorageUnavailableError,
-)
-from strongroom.storage.sql_session import SqlSession, SqlTransaction, WriteParams
+from strongroom.storage.errors import StorageCorruptError, StorageError, StorageUnavailableError
+from strongroom.storage.sql_session import SqlSession, SqlTransaction, WriteParams, entry_statements
 
 if TYPE_CHECKING:
     import psycopg
@@ -53,22 +49,7 @@ _PATH_COLLATION = (
 )
 _BUMP = "UPDATE strongroom_meta SET data_version = data_version + 1 WHERE id = 1"
 _VERSION = "SELECT data_version FROM strongroom_meta WHERE id = 1"
-_GET = "SELECT value FROM strongroom_entries WHERE path = %s"
-_PUT = (
-    "INSERT INTO strongroom_entries (path, value) VALUES (%s, %s) "
-    "ON CONFLICT (path) DO UPDATE SET value = EXCLUDED.value"
-)
-_DELETE = "DELETE FROM strongroom_entries WHERE path = %s"
-_SCAN = {  # (lower inclusive, bounded above) -> query taking (lower, [upper,] limit)
-    (True, True): "SELECT path, value FROM strongroom_entries WHERE path >= %s AND path < %s "
-    "ORDER BY path LIMIT %s",
-    (False, True): "SELECT path, value FROM strongroom_entries WHERE path > %s AND path < %s "
-    "ORDER BY path LIMIT %s",
-    (True, False): "SELECT path, value FROM strongroom_entries WHERE path >= %s "
-    "ORDER BY path LIMIT %s",
-    (False, False): "SELECT path, value FROM strongroom_entries WHERE path > %s "
-    "ORDER BY path LIMIT %s",
-}
+_SQL = entry_statements("strongroom_entries", "%s")
 
 
 class PostgresStorage(SqlSession["psycopg.Connection[Any]"]):
@@ -79,8 +60,7 @@ class PostgresStorage(SqlSession["psycopg.Connection[Any]"]):
     `delete` each run in a transaction of their own, so they bump the counter row too.
     """
 
-    _put_sql = _PUT
-    _delete_sql = _DELETE
+    _sql = _SQL
 
     def __init__(self, dsn: str) -> None:
         try:
@@ -111,13 +91,10 @@ class PostgresStorage(SqlSession["psycopg.Connection[Any]"]):
     def data_version(self) -> int:
         """Moves when another connection commits a write; this object's commits do not count."""
         with self._lock:
-            try:
-                row = self._handle().execute(_VERSION).fetchone()
-            except self._psycopg.Error as exc:
-                raise self._error(exc) from exc
-            if row is None:
+            rows = self._fetch(self._handle(), _VERSION, (), one=True)
+            if not rows:
                 raise StorageCorruptError("the strongroom_meta table lost its counter row")
-            return int(row[0]) - self._own_commits
+            return int(rows[0][0]) - self._own_commits
 
     def close(self) -> None:
         """Close the connection (waiting for another thread's transaction); idempotent."""
@@ -184,15 +161,13 @@ class PostgresStorage(SqlSession["psycopg.Connection[Any]"]):
                 self._txn_thread = None
 
     def _write(self, sql: str, params: WriteParams) -> None:
+        """A lone put or delete: a write transaction of its own, so other nodes see it move."""
         with self._begin() as conn:
             self._execute(conn, sql, params)
 
     def _read(self, conn: psycopg.Connection[Any], path: str) -> bytes | None:
-        try:
-            row = conn.execute(_GET, (path,)).fetchone()
-        except self._psycopg.Error as exc:
-            raise self._error(exc) from exc
-        return None if row is None else bytes(row[0])
+        rows = self._fetch(conn, _SQL.get, (path,), one=True)
+        return None if not rows else bytes(rows[0][0])
 
     def _execute(self, conn: psycopg.Connection[Any], sql: str, params: WriteParams = ()) -> None:
         try:
@@ -200,16 +175,24 @@ class PostgresStorage(SqlSession["psycopg.Connection[Any]"]):
         except self._psycopg.Error as exc:
             raise self._error(exc) from exc
 
+    def _fetch(
+        self, conn: psycopg.Connection[Any], sql: str, params: tuple[Any, ...], *, one: bool
+    ) -> list[tuple[Any, ...]]:
+        try:
+            cur = conn.execute(sql, params)
+            if one:
+                row = cur.fetchone()
+                return [] if row is None else [row]
+            return cur.fetchall()
+        except self._psycopg.Error as exc:
+            raise self._error(exc) from exc
+
     def _fetch_page(
         self, conn: psycopg.Connection[Any], lower: str, inclusive: bool, upper: str | None, n: int
     ) -> list[tuple[str, bytes]]:
-        sql = _SCAN[inclusive, upper is not None]
+        sql = _SQL.scan[inclusive, upper is not None]
         params = (lower, n) if upper is None else (lower, upper, n)
-        try:
-            rows = conn.execute(sql, params).fetchall()
-        except self._psycopg.Error as exc:
-            raise self._error(exc) from exc
-        return [(path, bytes(value)) for path, value in rows]
+        return [(path, bytes(value)) for path, value in self._fetch(conn, sql, params, one=False)]
 
     def _rollback(self, conn: psycopg.Connection[Any]) -> None:
         """Best effort: the caller is raising the error that matters; a lost link rolls back."""

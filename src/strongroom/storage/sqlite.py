@@ -26,12 +26,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from strongroom.storage.base import Transaction
-from strongroom.storage.errors import (
-    StorageCorruptError,
-    StorageError,
-    StorageUnavailableError,
-)
-from strongroom.storage.sql_session import SqlSession, SqlTransaction, WriteParams
+from strongroom.storage.errors import StorageCorruptError, StorageError, StorageUnavailableError
+from strongroom.storage.sql_session import SqlSession, SqlTransaction, WriteParams, entry_statements
 
 __all__ = ["SqliteStorage"]
 
@@ -39,20 +35,7 @@ APPLICATION_ID = 0x53524F4D  # "SROM" in the SQLite header: this file is a Stron
 SCHEMA_VERSION = 1  # PRAGMA user_version
 
 _CREATE = "CREATE TABLE entries (path TEXT NOT NULL PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
-_GET = "SELECT value FROM entries WHERE path = ?"
-_PUT = (
-    "INSERT INTO entries (path, value) VALUES (?, ?) "
-    "ON CONFLICT (path) DO UPDATE SET value = excluded.value"
-)
-_DELETE = "DELETE FROM entries WHERE path = ?"
-_SCAN = {  # (lower inclusive, bounded above) -> query taking (lower, [upper,] limit)
-    (True, True): "SELECT path, value FROM entries WHERE path >= ? AND path < ? "
-    "ORDER BY path LIMIT ?",
-    (False, True): "SELECT path, value FROM entries WHERE path > ? AND path < ? "
-    "ORDER BY path LIMIT ?",
-    (True, False): "SELECT path, value FROM entries WHERE path >= ? ORDER BY path LIMIT ?",
-    (False, False): "SELECT path, value FROM entries WHERE path > ? ORDER BY path LIMIT ?",
-}
+_SQL = entry_statements("entries", "?")
 
 # Primary SQLite result codes (extended code & 0xFF).
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
@@ -69,8 +52,7 @@ class SqliteStorage(SqlSession[sqlite3.Cursor]):
     # A lone put or delete is one autocommit statement: it takes the write lock before
     # reading, like BEGIN IMMEDIATE, so it waits on busy_timeout instead of failing on a
     # stale snapshot.
-    _put_sql = _PUT
-    _delete_sql = _DELETE
+    _sql = _SQL
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
         self._path = os.fspath(path)
@@ -163,7 +145,7 @@ class SqliteStorage(SqlSession[sqlite3.Cursor]):
 
     def _read(self, cur: sqlite3.Cursor, path: str) -> bytes | None:
         try:
-            row = cur.execute(_GET, (path,)).fetchone()
+            row = cur.execute(_SQL.get, (path,)).fetchone()
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         return None if row is None else row[0]
@@ -177,7 +159,7 @@ class SqliteStorage(SqlSession[sqlite3.Cursor]):
     def _fetch_page(
         self, cur: sqlite3.Cursor, lower: str, inclusive: bool, upper: str | None, n: int
     ) -> list[tuple[str, bytes]]:
-        sql = _SCAN[inclusive, upper is not None]
+        sql = _SQL.scan[inclusive, upper is not None]
         params = (lower, n) if upper is None else (lower, upper, n)
         try:
             return cur.execute(sql, params).fetchall()
