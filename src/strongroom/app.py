@@ -7,6 +7,7 @@ is what uvicorn workers call. Nothing else constructs storage, seals or services
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,6 +133,8 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     )
 
     async def on_startup() -> None:
+        gc.collect()
+        gc.freeze()  # start-up objects (botocore models, ...) leave the collector's scans
         scheduler.start()
 
     async def on_shutdown() -> None:

@@ -27,17 +27,16 @@ _TOO_LARGE = encode_error("RequestEntityTooLargeException", "Request body is too
 
 
 class _RequestIds:
-    """Unique request ids without a syscall per request: a random prefix and a counter."""
+    """Unique request ids in UUID form without a syscall per request: a random per-process
+    prefix and a counter."""
 
     def __init__(self) -> None:
-        self._prefix = os.urandom(6).hex()
+        p = os.urandom(10).hex()
+        self._prefix = f"{p[:8]}-{p[8:12]}-4{p[12:15]}-8{p[15:18]}-"
         self._counter = itertools.count(1)
 
     def next(self) -> str:
-        n = next(self._counter)
-        p = self._prefix
-        high, middle, low = n >> 48 & 0xFFF, n >> 36 & 0xFFF, n & 0xFFFFFFFFF
-        return f"{p[:8]}-{p[8:12]}-4{high:03x}-8{middle:03x}-{low:012x}"
+        return f"{self._prefix}{next(self._counter) & 0xFFFFFFFFFFFF:012x}"
 
 
 class StrongroomAsgi:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from strongroom.cli.envelope import decrypt, encrypt
 from strongroom.cli.operator import operator
 from strongroom.cli.server import server
 from strongroom.errors import StrongroomError
@@ -17,15 +18,8 @@ def cli() -> None:
     """Strongroom: self-hosted KMS and secrets behind the AWS APIs."""
 
 
-cli.add_command(server)
-cli.add_command(operator)
-try:
-    from strongroom.cli.envelope import decrypt, encrypt
-
-    cli.add_command(encrypt)
-    cli.add_command(decrypt)
-except ImportError:  # the envelope commands arrive with the client-side SDK
-    pass
+for command in (server, operator, encrypt, decrypt):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ request therefore does not matter; any other difference does.
 from __future__ import annotations
 
 import struct
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -39,8 +38,12 @@ class Blob:
 
     def header(self) -> bytes:
         """The authenticated header bytes."""
-        key_bytes = bytes.fromhex(self.key_id.replace("-", ""))  # a canonical key id
-        return _HEADER.pack(VERSION, key_bytes, self.material_version)
+        return header(self.key_id, self.material_version)
+
+
+def header(key_id: str, material_version: int) -> bytes:
+    """The 21-byte header naming a key (canonical id) and its material version."""
+    return _HEADER.pack(VERSION, bytes.fromhex(key_id.replace("-", "")), material_version)
 
 
 def encode(blob: Blob) -> bytes:
@@ -53,7 +56,9 @@ def decode(data: bytes) -> Blob:
     if len(data) <= HEADER_BYTES or data[0] != VERSION:
         raise MalformedBlob()
     _, key_bytes, material_version = _HEADER.unpack_from(data)
-    return Blob(str(uuid.UUID(bytes=key_bytes)), material_version, data[HEADER_BYTES:])
+    h = key_bytes.hex()
+    key_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"  # canonical UUID form
+    return Blob(key_id, material_version, data[HEADER_BYTES:])
 
 
 def encode_context(context: Mapping[str, str] | None) -> bytes:

@@ -55,7 +55,7 @@ def _seal(
     kms: Kms, record: KeyRecord, plaintext: bytes, context: Mapping[str, str] | None
 ) -> bytes:
     version = record.current_version
-    header = ciphertext_blob.Blob(record.key_id, version, b"").header()
+    header = ciphertext_blob.header(record.key_id, version)
     aad = ciphertext_blob.associated_data(header, context)
     payload = kms.keystore(record).encrypt(record.key_id, version, plaintext, aad)
     return header + payload
