@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,15 +114,6 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         auto_unseal=config.dev,
     )
 
-    def authenticate(
-        method: str,
-        path: str,
-        query: bytes,
-        headers: Sequence[tuple[bytes, bytes]],
-        body: bytes,
-    ) -> None:
-        verifier.verify(method, path, query, headers, body)
-
     scheduler = Scheduler(
         storage,
         clock,
@@ -141,7 +131,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         await scheduler.stop()
 
     reset = (lambda: _reset(barrier, kms, keystore)) if config.dev else None
-    sys_routes = SysRoutes(operator, authenticate, reset)
+    sys_routes = SysRoutes(operator, verifier.verify, reset)
     asgi = StrongroomAsgi(dispatcher, sys_routes, config.max_body_bytes, on_startup, on_shutdown)
     return Strongroom(
         config, storage, barrier, clock, access_keys, kms, keystore, operator, scheduler, asgi

@@ -21,7 +21,8 @@ from strongroom.errors import StrongroomError
 
 log = logging.getLogger("strongroom.api")
 
-Authenticate = Callable[[str, str, bytes, Sequence[tuple[bytes, bytes]], bytes], None]
+Authenticate = Callable[[str, str, bytes, Sequence[tuple[bytes, bytes]], bytes], object]
+"""Verifies a SigV4-signed request or raises the AWS authentication error."""
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
