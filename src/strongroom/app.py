@@ -106,6 +106,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         AllowAuthenticated(),
         AuditLog(),
         lambda: barrier.sealed,
+        barrier.refresh_data_version if config.workers > 1 else None,
     )
     operator = Operator(
         barrier,
@@ -118,7 +119,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         storage,
         clock,
         config.scheduler_interval,
-        [lambda: kms_service.run_maintenance(kms)],
+        [barrier.refresh_data_version, lambda: kms_service.run_maintenance(kms)],
         lambda: not barrier.sealed,
     )
 

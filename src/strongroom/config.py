@@ -67,6 +67,10 @@ class Config:
             len(self.account_id) == 12 and self.account_id.isdigit()
         ):
             raise ConfigError("--account-id must be 12 digits.")
+        if self.dev and self.host not in ("127.0.0.1", "::1", "localhost"):
+            raise ConfigError(
+                "Dev mode serves plain HTTP with a reset endpoint: it listens on loopback only."
+            )
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1.")
         if self.scheduler_interval <= 0:

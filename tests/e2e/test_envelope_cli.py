@@ -1,11 +1,13 @@
 """`strongroom encrypt` / `strongroom decrypt` on real files, run as real processes.
 
 Local AES and RSA key files need no server; the KMS cases run against a real Strongroom
-server. Failures must exit 1 with one clear line and leave no plaintext file behind.
+server. Failures must exit 1 with one clear `Error:` line, never a traceback, and leave no
+output file behind. AES key files are read one declared way; KMS discovery is opt-in.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -13,7 +15,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -39,7 +43,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
     plaintext = tmp_path / "report.bin"
     plaintext.write_bytes(os.urandom(700_000))
     aes = tmp_path / "aes.key"
-    aes.write_text(os.urandom(32).hex())
+    aes.write_bytes(_raw_key(32))
     other = tmp_path / "other.key"
     other.write_bytes(os.urandom(32))
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -58,6 +62,52 @@ def files(tmp_path: Path) -> dict[str, Path]:
         )
     )
     return {"plain": plaintext, "aes": aes, "other": other, "private": private, "public": public}
+
+
+def _raw_key(size: int) -> bytes:
+    """Random key bytes that cannot also be read as hex or base64 text (so no format needed)."""
+    return os.urandom(size - 1) + b"\xff"  # 0xff is in neither text alphabet
+
+
+def _esdk_decrypt(message: bytes, wrapping_key: bytes, key_id: bytes = b"aes") -> bytes:
+    """Decrypt with the AWS Encryption SDK's raw AES master key: proves which key was used."""
+    import aws_encryption_sdk
+    from aws_encryption_sdk.identifiers import (
+        CommitmentPolicy,
+        EncryptionKeyType,
+        WrappingAlgorithm,
+    )
+    from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
+    from aws_encryption_sdk.key_providers.raw import RawMasterKey
+
+    algorithm = {
+        16: WrappingAlgorithm.AES_128_GCM_IV12_TAG16_NO_PADDING,
+        24: WrappingAlgorithm.AES_192_GCM_IV12_TAG16_NO_PADDING,
+        32: WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
+    }[len(wrapping_key)]
+    master_key = RawMasterKey(
+        provider_id="strongroom-local",
+        key_id=key_id,
+        wrapping_key=WrappingKey(
+            wrapping_algorithm=algorithm,
+            wrapping_key=wrapping_key,
+            wrapping_key_type=EncryptionKeyType.SYMMETRIC,
+        ),
+    )
+    client = aws_encryption_sdk.EncryptionSDKClient(
+        commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
+    )
+    plaintext, _ = client.decrypt(source=message, key_provider=master_key)
+    return bytes(plaintext)
+
+
+def _one_error_line(done: subprocess.CompletedProcess[bytes], *expected: bytes) -> None:
+    """Exit 1, and stderr is exactly one `Error: ...` line holding `expected`."""
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(b"Error: "), done.stderr
+    for text in expected:
+        assert text in lines[0], done.stderr
 
 
 def _only(directory: Path, *names: str) -> None:
@@ -166,31 +216,126 @@ def test_usage_errors(files: dict[str, Path], tmp_path: Path) -> None:
 def test_cli_output_decrypts_with_the_aws_encryption_sdk(
     files: dict[str, Path], tmp_path: Path
 ) -> None:
-    import aws_encryption_sdk
-    from aws_encryption_sdk.identifiers import (
-        CommitmentPolicy,
-        EncryptionKeyType,
-        WrappingAlgorithm,
-    )
-    from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
-    from aws_encryption_sdk.key_providers.raw import RawMasterKey
-
     encrypted = tmp_path / "x.enc"
-    run("encrypt", "--aes-key", files["aes"], files["plain"], encrypted)
-    master_key = RawMasterKey(
-        provider_id="strongroom-local",
-        key_id=b"aes",
-        wrapping_key=WrappingKey(
-            wrapping_algorithm=WrappingAlgorithm.AES_256_GCM_IV12_TAG16_NO_PADDING,
-            wrapping_key=bytes.fromhex(files["aes"].read_text()),
-            wrapping_key_type=EncryptionKeyType.SYMMETRIC,
-        ),
-    )
-    client = aws_encryption_sdk.EncryptionSDKClient(
-        commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
-    )
-    plaintext, _ = client.decrypt(source=encrypted.read_bytes(), key_provider=master_key)
+    assert run("encrypt", "--aes-key", files["aes"], files["plain"], encrypted).returncode == 0
+    plaintext = _esdk_decrypt(encrypted.read_bytes(), files["aes"].read_bytes())
     assert plaintext == files["plain"].read_bytes()
+
+
+def test_aes_key_format_is_explicit_and_never_guessed(tmp_path: Path) -> None:
+    plain = tmp_path / "p.bin"
+    plain.write_bytes(os.urandom(5000))
+    ascii_key = os.urandom(16).hex().encode()  # 32 raw bytes that are also 16 bytes of hex
+    key_file = tmp_path / "k.key"
+    key_file.write_bytes(ascii_key)
+    out = tmp_path / "x.enc"
+    done = run("encrypt", "--aes-key", key_file, plain, out)  # two readings: refused
+    _one_error_line(done, b"--aes-key-format", b"hex")
+    _only(tmp_path, "p.bin", "k.key")
+
+    done = run("encrypt", "--aes-key", key_file, "--aes-key-format", "raw", plain, out)
+    assert done.returncode == 0, done.stderr
+    assert _esdk_decrypt(out.read_bytes(), ascii_key) == plain.read_bytes()  # all 32 bytes
+
+    done = run("encrypt", "--aes-key", key_file, "--aes-key-format", "hex", plain, out)
+    assert done.returncode == 0, done.stderr
+    assert _esdk_decrypt(out.read_bytes(), bytes.fromhex(ascii_key.decode())) == plain.read_bytes()
+
+    key = os.urandom(24)
+    (tmp_path / "b64.key").write_text(base64.b64encode(key).decode() + "\n")
+    (tmp_path / "hex.key").write_text(key.hex() + "\n")
+    (tmp_path / "raw.key").write_bytes(key)
+    done = run(
+        "encrypt", "--aes-key", tmp_path / "b64.key", "--aes-key-format", "base64", plain, out
+    )
+    assert done.returncode == 0, done.stderr
+    assert _esdk_decrypt(out.read_bytes(), key) == plain.read_bytes()
+    back = tmp_path / "back.bin"
+    args = ["--aes-key", tmp_path / "hex.key", "--aes-key-format", "hex", out, back]
+    assert run("decrypt", *args).returncode == 0 and back.read_bytes() == plain.read_bytes()
+    back.unlink()
+    args = ["--aes-key", tmp_path / "raw.key", "--aes-key-format", "raw", out, back]
+    assert run("decrypt", *args).returncode == 0 and back.read_bytes() == plain.read_bytes()
+    back.unlink()
+
+    done = run("decrypt", "--aes-key", tmp_path / "hex.key", out, back)  # 49 bytes: not raw
+    _one_error_line(done, b"--aes-key-format")
+    done = run("decrypt", "--aes-key", tmp_path / "b64.key", "--aes-key-format", "hex", out, back)
+    _one_error_line(done, b"hex")
+    (tmp_path / "short.key").write_bytes(os.urandom(20))
+    done = run("decrypt", "--aes-key", tmp_path / "short.key", "--aes-key-format", "raw", out, back)
+    _one_error_line(done, b"20 bytes")
+    assert not back.exists()
+
+
+# Command lines that must each fail with one line; {aes}, {pub} and {plain} name fixture
+# files. None needs a server: every one is refused before any KMS call.
+_BAD_INPUTS = {
+    "reserved-namespace-aes": ("encrypt", "--aes-key", "{aes}", "--key-namespace", "aws-kms"),
+    "reserved-namespace-rsa": ("encrypt", "--rsa-key", "{pub}", "--key-namespace", "aws-kms"),
+    "reserved-namespace-decrypt": ("decrypt", "--aes-key", "{aes}", "--key-namespace", "aws-kms"),
+    "empty-namespace": ("encrypt", "--aes-key", "{aes}", "--key-namespace", ""),
+    "empty-key-name": ("encrypt", "--aes-key", "{aes}", "--key-name", ""),
+    "non-utf8-key-name": ("encrypt", "--aes-key", "{aes}", "--key-name", "\udcff"),
+    "huge-key-name": ("encrypt", "--aes-key", "{aes}", "--key-name", "n" * 70_000),
+    "empty-kms-key": ("encrypt", "--key", ""),
+    "bad-endpoint": ("encrypt", "--key", "k", "--region", "us-east-1", "--endpoint-url", "no"),
+    "context-not-pair": ("encrypt", "--aes-key", "{aes}", "-c", "novalue"),
+    "context-twice": ("encrypt", "--aes-key", "{aes}", "-c", "a=1", "-c", "a=2"),
+    "rsa-not-pem": ("encrypt", "--rsa-key", "{aes}"),
+    "format-without-aes-key": ("encrypt", "--rsa-key", "{pub}", "--aes-key-format", "hex"),
+    "aes-key-wrong-size": ("encrypt", "--aes-key", "{plain}"),
+    "encrypt-without-key": ("encrypt",),
+    "decrypt-without-key": ("decrypt",),
+    "discovery-and-key": ("decrypt", "--discovery", "--key", "alias/x"),
+    "account-without-discovery": ("decrypt", "--discovery-account", "123456789012"),
+    "bad-account": ("decrypt", "--discovery", "--discovery-account", "12345"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BAD_INPUTS))
+def test_bad_input_is_one_error_line_and_leaves_nothing(
+    files: dict[str, Path], tmp_path: Path, case: str
+) -> None:
+    names = {"aes": files["aes"], "pub": files["public"], "plain": files["plain"]}
+    args = [arg.format(**names) for arg in _BAD_INPUTS[case]]
+    done = run(*args, files["plain"], tmp_path / "x.out")
+    _one_error_line(done)
+    assert b"Traceback" not in done.stderr
+    _only(tmp_path, "report.bin", "aes.key", "other.key", "rsa.pem", "rsa.pub")
+
+
+@pytest.mark.parametrize(
+    ("raised", "shown"),
+    [
+        (ValueError("field longer than 65535 bytes"), "cannot encrypt: field longer than"),
+        (TypeError("secret b'\\x00'"), "cannot encrypt: unexpected TypeError (a bug"),
+    ],
+)
+def test_unforeseen_errors_are_one_line_and_leave_nothing(
+    files: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    raised: Exception,
+    shown: str,
+) -> None:
+    """The last line of defence, in process: errors no check foresaw still print one line."""
+    from strongroom.cli import envelope
+
+    def fail_midway(source: Any, destination: Any, *args: Any, **kwargs: Any) -> None:
+        destination.write(b"partial output")
+        raise raised
+
+    monkeypatch.setattr(envelope, "encrypt_stream", fail_midway)
+    out = tmp_path / "x.out"
+    command = click.Group(commands={"encrypt": envelope.encrypt})
+    argv = ["encrypt", "--aes-key", str(files["aes"]), str(files["plain"]), str(out)]
+    result = CliRunner().invoke(command, argv)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {shown}"), result.output
+    assert "secret" not in result.output  # an unexpected error's message is not shown
+    _only(tmp_path, "report.bin", "aes.key", "other.key", "rsa.pem", "rsa.pub")
 
 
 def test_kms_encrypt_and_discovery_decrypt(
@@ -204,19 +349,28 @@ def test_kms_encrypt_and_discovery_decrypt(
     encrypted, out = tmp_path / "k.enc", tmp_path / "k.out"
     done = run("encrypt", "--key", alias, "-c", "app=cli", files["plain"], encrypted, env=env)
     assert done.returncode == 0, done.stderr
-    done = run("decrypt", "-c", "app=cli", encrypted, out, env=env)
+    done = run("decrypt", "-c", "app=cli", encrypted, out, env=env)  # no key: no discovery
+    _one_error_line(done, b"--discovery")
+    assert not out.exists()
+    done = run("decrypt", "--discovery", "-c", "app=cli", encrypted, out, env=env)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == files["plain"].read_bytes()
+    out.unlink()
+    account = strongroom_server.account_id
+    done = run("decrypt", "--discovery", "--discovery-account", account, encrypted, out, env=env)
+    assert done.returncode == 0, done.stderr
     out.unlink()
     done = run("decrypt", "--key", key["Arn"], encrypted, out, env=env)
     assert done.returncode == 0, done.stderr
     out.unlink()
     done = run("decrypt", "--key", other, encrypted, out, env=env)
     assert done.returncode == 1 and b"wrong key" in done.stderr and not out.exists()
-    done = run("decrypt", "-c", "app=other", encrypted, out, env=env)
+    done = run("decrypt", "--discovery", "-c", "app=other", encrypted, out, env=env)
     assert done.returncode == 1 and b"encryption context mismatch" in done.stderr
-    done = run("decrypt", "--discovery-account", "000000000000", encrypted, out, env=env)
-    assert done.returncode == 1 and not out.exists()
+    args = ["--discovery", "--discovery-account", "000000000000", encrypted, out]
+    done = run("decrypt", *args, env=env)
+    _one_error_line(done, b"not allowed")
+    assert not out.exists()
 
 
 def test_kms_and_local_key_together(

@@ -6,6 +6,11 @@ by the root key, which is never stored here. While sealed, nothing is read or wr
 every call raises `ServiceUnavailable`. Paths under `core/` hold only what must be read
 before unsealing (the sealed keyring, the seal's public configuration) and are not
 reachable through the ordinary calls.
+
+Inside `with barrier.transaction():` every call on this barrier, from any component (the
+KMS repository, a key store), joins that one storage transaction: an operation's reads and
+writes commit together or not at all, serialized against every other writer process.
+Nested `transaction()` calls join the outer one.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 
 from strongroom.barrier import keyring as keyring_format
 from strongroom.barrier import record as record_format
 from strongroom.barrier.keyring import Keyring, KeyringUnreadable
 from strongroom.crypto import Aead, AuthenticationFailed, RandomBytes, system_random
-from strongroom.errors import ServiceUnavailable, StrongroomError
+from strongroom.errors import InternalFailure, ServiceUnavailable, StrongroomError
 from strongroom.storage.base import Reader, Storage, Transaction
 
 CORE_PREFIX = "core/"
@@ -44,10 +50,8 @@ class InvalidRootKey(StrongroomError):
     code = "InvalidUnsealKey"
 
 
-class IntegrityError(StrongroomError):
+class IntegrityError(InternalFailure):
     """A stored record failed authentication: the storage was altered."""
-
-    code = "InternalFailure"
 
 
 class _Cipher:
@@ -126,6 +130,10 @@ class Barrier:
         self._random = random
         self._cipher: _Cipher | None = None
         self._lock = threading.Lock()
+        self._last_version = 0
+        self._active: ContextVar[_EncryptingTransaction | None] = ContextVar(
+            f"barrier-transaction-{id(self)}", default=None
+        )
 
     # --- life cycle --------------------------------------------------------------
 
@@ -189,6 +197,9 @@ class Barrier:
 
     def get(self, path: str) -> bytes | None:
         """The plaintext at `path`, or None."""
+        active = self._active.get()
+        if active is not None:
+            return active.get(path)
         cipher = self._open_cipher()
         _check_path(path)
         data = self._storage.get(path)
@@ -198,16 +209,27 @@ class Barrier:
         self, prefix: str, *, start_after: str | None = None, limit: int | None = None
     ) -> Iterator[tuple[str, bytes]]:
         """Plaintext (path, value) pairs under `prefix`, in path order."""
+        active = self._active.get()
+        if active is not None:
+            return active.scan(prefix, start_after=start_after, limit=limit)
         return _open_scan(self._storage, self._open_cipher(), prefix, start_after, limit)
 
     def put(self, path: str, value: bytes) -> None:
         """Encrypt and store `value` at `path`, durably."""
+        active = self._active.get()
+        if active is not None:
+            active.put(path, value)
+            return
         cipher = self._open_cipher()
         _check_path(path)
         self._storage.put(path, cipher.seal(path, value))
 
     def delete(self, path: str) -> None:
         """Remove `path`, durably."""
+        active = self._active.get()
+        if active is not None:
+            active.delete(path)
+            return
         self._open_cipher()
         _check_path(path)
         self._storage.delete(path)
@@ -230,10 +252,32 @@ class Barrier:
 
     @contextmanager
     def _transaction(self) -> Iterator[_EncryptingTransaction]:
+        active = self._active.get()
+        if active is not None:  # join the enclosing transaction
+            yield active
+            return
         cipher = self._open_cipher()
         with self._storage.transaction() as txn:
-            yield _EncryptingTransaction(txn, cipher)
+            joined = _EncryptingTransaction(txn, cipher)
+            token = self._active.set(joined)
+            try:
+                yield joined
+            finally:
+                self._active.reset(token)
 
     def data_version(self) -> int:
-        """Changes when another process commits to the same storage."""
-        return self._storage.data_version()
+        """The storage's data version as of the last `refresh_data_version` (no I/O).
+
+        Caches above compare it with what they saw; it changes only when this process
+        asks the storage again, so one request sees one consistent picture.
+        """
+        return self._last_version
+
+    def refresh_data_version(self) -> None:
+        """Ask the storage whether another process committed (one cheap query).
+
+        Called once per request when several processes share the storage; a single
+        process's own writes update its caches directly and never need it.
+        """
+        if self._active.get() is None:
+            self._last_version = self._storage.data_version()

@@ -2,11 +2,16 @@
 
 Keys come from KMS (`--key`, via a botocore client that honours the usual AWS_* variables,
 so it works against Strongroom or AWS), or from local raw AES / RSA key files; several may
-be combined. IN and OUT may be `-` for stdin/stdout. A file OUT is written to a hidden
-temporary file beside it and renamed only on success, so a failed decrypt (wrong key,
-tampered or truncated file, mismatched context) leaves no partial plaintext behind. A
-progress bar (rich, on stderr) appears only when stderr is a terminal and IN is a large
-file. Every failure is one clear line and exit status 1; never a traceback or a secret.
+be combined. Decrypt uses only the keys it is given; trusting whichever KMS key a file
+names (discovery) must be asked for with `--discovery`. An AES key file is read one way
+only: raw bytes unless `--aes-key-format` says hex or base64, and a file that could be read
+two ways is refused rather than guessed. IN and OUT may be `-` for stdin/stdout. A file OUT
+is written to a hidden temporary file beside it and renamed only on success, so a failed
+run (bad option, wrong key, tampered or truncated file, mismatched context) leaves no
+partial output behind. A progress bar (rich, on stderr) appears only when stderr is a
+terminal and IN is a large file. Every failure found by these commands is one `Error:`
+line and exit status 1 (click's own parsing errors keep click's usage message and exit
+status 2); never a traceback or a secret.
 """
 
 from __future__ import annotations
@@ -14,16 +19,13 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import os
-import stat
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
+from strongroom.cli.envelope_files import open_destination, open_source, progress_bar
 from strongroom_envelope import (
     AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
     AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
@@ -45,11 +47,22 @@ from strongroom_envelope import (
 
 __all__ = ["decrypt", "encrypt"]
 
-_PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+_AES_KEY_LENGTHS = (16, 24, 32)
+_AES_TEXT_FORMATS = ("hex", "base64")
+_RESERVED_NAMESPACE = "aws-kms"  # the provider id of KMS-wrapped data keys
+# Format bounds: provider id and info are uint16-length fields; a raw AES keyring's info is
+# the key name plus 20 bytes (tag length, IV length, IV).
+_MAX_NAMESPACE_BYTES = 0xFFFF
+_MAX_KEY_NAME_BYTES = 0xFFFF - 20
 _SUITES = {
     "signed": AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
     "unsigned": AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
 }
+
+
+def _input_error(option: str, message: str) -> click.ClickException:
+    """Bad user input: one `Error: <option> ...` line, exit status 1."""
+    return click.ClickException(f"{option} {message}")
 
 
 def _parse_context(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -57,29 +70,63 @@ def _parse_context(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--context")
+            raise _input_error("--context", f"{pair!r} is not KEY=VALUE")
         if key in context:
-            raise click.BadParameter(f"{key!r} is given twice", param_hint="--context")
+            raise _input_error("--context", f"{key!r} is given twice")
         context[key] = value
     return context
 
 
-def _read_aes_key(path: str) -> bytes:
-    """A 16/24/32-byte key from a file of raw bytes, hex or base64."""
+def _check_label(value: str, option: str, limit: int) -> str:
+    """A key namespace or name: non-empty UTF-8 text within the message format's bound."""
+    try:
+        size = len(value.encode())
+    except UnicodeEncodeError:
+        raise _input_error(option, "must be valid UTF-8 text") from None
+    if not size:
+        raise _input_error(option, "must not be empty")
+    if size > limit:
+        raise _input_error(option, f"is longer than {limit} bytes")
+    return value
+
+
+def _decode_text_key(data: bytes, key_format: str) -> bytes | None:
+    """The AES key a hex or base64 file holds, or None if it holds no valid one."""
+    try:
+        text = data.strip().decode("ascii")
+        key = bytes.fromhex(text) if key_format == "hex" else base64.b64decode(text, validate=True)
+    except (UnicodeDecodeError, ValueError, binascii.Error):
+        return None
+    return key if len(key) in _AES_KEY_LENGTHS else None
+
+
+def _read_aes_key(path: str, key_format: str | None) -> bytes:
+    """The AES key in `path`, read exactly one way (see `--aes-key-format`); never guessed.
+
+    Without a format the file must be a raw 16/24/32-byte key that is not also valid hex or
+    base64 key text (a random raw key is, with probability below 2**-32); a file that can be
+    read two ways is refused, so a key never silently changes length or value.
+    """
     data = Path(path).read_bytes()
-    text = data.strip()
-    for decode in (bytes.fromhex, lambda t: base64.b64decode(t, validate=True)):
-        try:
-            key = decode(text.decode("ascii"))
-        except (UnicodeDecodeError, ValueError, binascii.Error):
-            continue
-        if len(key) in (16, 24, 32):
-            return key
-    if len(data) in (16, 24, 32):
-        return data
-    raise click.BadParameter(
-        f"{path}: expected a 16, 24 or 32-byte AES key (raw, hex or base64)", param_hint="--aes-key"
-    )
+    if key_format in _AES_TEXT_FORMATS:
+        key = _decode_text_key(data, key_format)
+        if key is None:
+            raise _input_error("--aes-key", f"{path}: not a 16, 24 or 32-byte key in {key_format}")
+        return key
+    if len(data) not in _AES_KEY_LENGTHS:
+        hint = "" if key_format == "raw" else " (for hex or base64 text, give --aes-key-format)"
+        raise _input_error(
+            "--aes-key", f"{path}: {len(data)} bytes, but a raw AES key is 16, 24 or 32{hint}"
+        )
+    if key_format is None:
+        readings = [f for f in _AES_TEXT_FORMATS if _decode_text_key(data, f) is not None]
+        if readings:
+            raise _input_error(
+                "--aes-key",
+                f"{path}: reads both as a raw key and as {'/'.join(readings)} text; "
+                "say which with --aes-key-format raw|hex|base64",
+            )
+    return data
 
 
 def _kms_client(region: str | None, endpoint_url: str | None, profile: str | None) -> Any:
@@ -91,26 +138,40 @@ def _kms_client(region: str | None, endpoint_url: str | None, profile: str | Non
         session.set_config_variable("profile", profile)
     try:
         return session.create_client("kms", region_name=region, endpoint_url=endpoint_url)
-    except botocore.exceptions.BotoCoreError as exc:
+    except (botocore.exceptions.BotoCoreError, ValueError) as exc:  # ValueError: bad endpoint
         raise click.ClickException(f"cannot create the KMS client: {exc}") from exc
 
 
 class _KeyOptions:
-    """The key options shared by both commands: local keyrings and the KMS client."""
+    """The key options shared by both commands, checked: local keyrings and the KMS client."""
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.kms_keys: tuple[str, ...] = params.pop("kms_keys")
         self.aes_key: str | None = params.pop("aes_key")
+        self.aes_key_format: str | None = params.pop("aes_key_format")
         self.rsa_key: str | None = params.pop("rsa_key")
         self.namespace: str = params.pop("key_namespace")
         self.name: str | None = params.pop("key_name")
         self.padding = RsaPadding(params.pop("rsa_padding"))
         self.client_args = (params.pop("region"), params.pop("endpoint_url"), params.pop("profile"))
+        self._check()
+
+    def _check(self) -> None:
+        if any(not key for key in self.kms_keys):
+            raise _input_error("--key", "needs a KMS key id, alias or ARN")
+        if self.aes_key_format and not self.aes_key:
+            raise _input_error("--aes-key-format", "applies only with --aes-key")
+        _check_label(self.namespace, "--key-namespace", _MAX_NAMESPACE_BYTES)
+        if self.namespace == _RESERVED_NAMESPACE:
+            raise _input_error("--key-namespace", f"{_RESERVED_NAMESPACE!r} is reserved for KMS")
+        if self.name is not None:
+            _check_label(self.name, "--key-name", _MAX_KEY_NAME_BYTES)
 
     def local(self) -> list[Keyring]:
+        """The raw AES and RSA keyrings the options name (reads the key files)."""
         keyrings: list[Keyring] = []
         if self.aes_key:
-            key = _read_aes_key(self.aes_key)
+            key = _read_aes_key(self.aes_key, self.aes_key_format)
             keyrings.append(RawAesKeyring(self.namespace, self.name or "aes", key))
         if self.rsa_key:
             pem = Path(self.rsa_key).read_bytes()
@@ -118,8 +179,8 @@ class _KeyOptions:
                 keyring = RawRsaKeyring.from_pem(
                     self.namespace, self.name or "rsa", pem, padding_scheme=self.padding
                 )
-            except (ValueError, TypeError) as exc:
-                raise click.BadParameter(f"{self.rsa_key}: {exc}", param_hint="--rsa-key") from exc
+            except Exception as exc:  # any unreadable PEM: bad input, not a bug
+                raise _input_error("--rsa-key", f"{self.rsa_key}: {exc}") from exc
             keyrings.append(keyring)
         return keyrings
 
@@ -140,7 +201,16 @@ def _key_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--aes-key",
             type=click.Path(exists=True, dir_okay=False),
-            help="File holding a raw AES wrapping key (16/24/32 bytes; raw, hex or base64).",
+            help="File holding an AES wrapping key of 16, 24 or 32 bytes; see --aes-key-format.",
+        ),
+        click.option(
+            "--aes-key-format",
+            type=click.Choice(["raw", *_AES_TEXT_FORMATS]),
+            default=None,
+            help="How the --aes-key file holds the key: raw (the file is exactly the 16, 24 "
+            "or 32 key bytes), hex or base64 (text; surrounding whitespace is ignored). "
+            "[default: raw, if the file is 16, 24 or 32 bytes and cannot also be read as hex "
+            "or base64; otherwise the format must be given]",
         ),
         click.option(
             "--rsa-key",
@@ -193,74 +263,12 @@ def _key_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextlib.contextmanager
-def _open_source(path: str) -> Iterator[tuple[IO[bytes], int | None]]:
-    if path == "-":
-        yield sys.stdin.buffer, None
-        return
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise click.FileError(path, exc.strerror) from exc
-    with handle:
-        info = os.fstat(handle.fileno())
-        yield handle, info.st_size if stat.S_ISREG(info.st_mode) else None
-
-
-@contextlib.contextmanager
-def _open_destination(path: str) -> Iterator[IO[bytes]]:
-    """stdout, or a temporary file renamed onto `path` only if the block succeeds."""
-    if path == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    target = Path(path)
-    try:
-        fd, temp = tempfile.mkstemp(
-            dir=target.parent or ".", prefix=f".{target.name}.", suffix=".partial"
-        )
-    except OSError as exc:
-        raise click.FileError(path, exc.strerror) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
-@contextlib.contextmanager
-def _progress(
-    enabled: bool | None, size: int | None, label: str
-) -> Iterator[Callable[[int], object] | None]:
-    if enabled is None:
-        enabled = sys.stderr.isatty() and size is not None and size >= _PROGRESS_MIN_BYTES
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=size)
-        yield lambda done: bar.update(task, completed=done)
-
-
-@contextlib.contextmanager
 def _clear_errors(action: str) -> Iterator[None]:
-    """Turn envelope errors into one-line messages."""
+    """Turn every failure into one `Error:` line and exit status 1; never a traceback."""
     try:
         yield
+    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
     except NoDecryptableKeyError as exc:
         raise click.ClickException(
             f"cannot {action}: none of the given keys can decrypt this file's data key "
@@ -270,6 +278,47 @@ def _clear_errors(action: str) -> Iterator[None]:
         raise click.ClickException(f"cannot {action}: {exc}") from exc
     except OSError as exc:
         raise click.ClickException(f"cannot {action}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        # The SDK and botocore refuse bad arguments with ValueError; here those come from
+        # user input the checks above did not foresee, and their messages hold no secret.
+        raise click.ClickException(f"cannot {action}: {exc}") from exc
+    except Exception as exc:
+        # A bug, not bad input: still one line, and no message that might carry data.
+        raise click.ClickException(
+            f"cannot {action}: unexpected {type(exc).__name__} (a bug; please report it)"
+        ) from exc
+
+
+def _decrypt_keyring(keys: _KeyOptions, params: dict[str, Any]) -> Keyring:
+    """The keys decrypt may use: those named, plus KMS discovery only if asked for."""
+    discovery: bool = params["discovery"]
+    accounts: tuple[str, ...] = params["discovery_account"]
+    if accounts and not discovery:
+        raise _input_error("--discovery-account", "narrows --discovery: give --discovery too")
+    for account in accounts:
+        if not (len(account) == 12 and account.isascii() and account.isdigit()):
+            raise _input_error("--discovery-account", f"{account!r} is not a 12-digit account")
+    if discovery and keys.kms_keys:
+        raise _input_error(
+            "--discovery",
+            "and --key exclude each other: --key decrypts only with the KMS keys named, "
+            "--discovery with any KMS key the file names",
+        )
+    keyrings = keys.local()
+    if keys.kms_keys:
+        kms = KmsKeyring(keys.client(), keys.kms_keys[0], additional_key_ids=keys.kms_keys[1:])
+        keyrings.insert(0, kms)
+    elif discovery:
+        discover = KmsDiscoveryKeyring(
+            keys.client(), accounts=accounts or None, partition=params["discovery_partition"]
+        )
+        keyrings.append(discover)
+    if not keyrings:
+        raise click.ClickException(
+            "name the keys that may decrypt (--key, --aes-key or --rsa-key), or give "
+            "--discovery to use whichever KMS key the file names"
+        )
+    return keyrings[0] if len(keyrings) == 1 else MultiKeyring(children=keyrings)
 
 
 @click.command()
@@ -297,20 +346,20 @@ def _clear_errors(action: str) -> Iterator[None]:
 )
 def encrypt(**params: Any) -> None:
     """Encrypt IN to OUT (`-` for stdin/stdout) under KMS and/or local keys."""
-    keys = _KeyOptions(params)
-    context = _parse_context(params["context"])
     with _clear_errors("encrypt"):
+        keys = _KeyOptions(params)
+        context = _parse_context(params["context"])
         keyrings = keys.local()
         if keys.kms_keys:
             kms = KmsKeyring(keys.client(), keys.kms_keys[0], additional_key_ids=keys.kms_keys[1:])
             keyrings.insert(0, kms)
         if not keyrings:
-            raise click.UsageError("name a key: --key, --aes-key or --rsa-key")
+            raise click.ClickException("name a key: --key, --aes-key or --rsa-key")
         keyring = keyrings[0] if len(keyrings) == 1 else MultiKeyring(keyrings[0], keyrings[1:])
         with (
-            _open_source(params["source"]) as (source, size),
-            _progress(params["progress"], size, "encrypt") as progress,
-            _open_destination(params["destination"]) as destination,
+            open_source(params["source"]) as (source, size),
+            progress_bar(params["progress"], size, "encrypt") as progress,
+            open_destination(params["destination"]) as destination,
         ):
             encrypt_stream(
                 source,
@@ -327,10 +376,23 @@ def encrypt(**params: Any) -> None:
 @click.command()
 @_key_options
 @click.option(
+    "--discovery",
+    is_flag=True,
+    help="Also decrypt with whichever KMS key the file names (KMS discovery), instead of "
+    "only the keys named by --key. Trusts any KMS key ARN in the file: narrow it with "
+    "--discovery-account. Not with --key.",
+)
+@click.option(
     "--discovery-account",
     multiple=True,
     metavar="ACCOUNT",
-    help="Without --key: only use KMS keys of these accounts (repeatable).",
+    help="With --discovery: only use KMS keys of this 12-digit account (repeatable).",
+)
+@click.option(
+    "--discovery-partition",
+    default="aws",
+    show_default=True,
+    help="With --discovery-account: the partition those accounts are in.",
 )
 @click.option(
     "--commitment-policy",
@@ -346,24 +408,15 @@ def encrypt(**params: Any) -> None:
     show_default=True,
 )
 def decrypt(**params: Any) -> None:
-    """Decrypt IN to OUT (`-` for stdin/stdout). Without key options, KMS finds the key."""
-    keys = _KeyOptions(params)
-    context = _parse_context(params["context"])
+    """Decrypt IN to OUT (`-` for stdin/stdout) with the keys named, or with --discovery."""
     with _clear_errors("decrypt"):
-        keyrings = keys.local()
-        if keys.kms_keys:
-            kms: Keyring = KmsKeyring(
-                keys.client(), keys.kms_keys[0], additional_key_ids=keys.kms_keys[1:]
-            )
-            keyrings.insert(0, kms)
-        elif not keyrings:
-            accounts = params["discovery_account"] or None
-            keyrings.append(KmsDiscoveryKeyring(keys.client(), accounts=accounts))
-        keyring = keyrings[0] if len(keyrings) == 1 else MultiKeyring(children=keyrings)
+        keys = _KeyOptions(params)
+        context = _parse_context(params["context"])
+        keyring = _decrypt_keyring(keys, params)
         with (
-            _open_source(params["source"]) as (source, size),
-            _progress(params["progress"], size, "decrypt") as progress,
-            _open_destination(params["destination"]) as destination,
+            open_source(params["source"]) as (source, size),
+            progress_bar(params["progress"], size, "decrypt") as progress,
+            open_destination(params["destination"]) as destination,
         ):
             decrypt_stream(
                 source,

@@ -66,8 +66,8 @@ class AccessKeyStore:
         key = self._cache.get(access_key_id)
         if key is not None:
             return key
-        if not access_key_id.isascii() or "/" in access_key_id:
-            return None
+        if not (access_key_id.isascii() and access_key_id.isalnum() and len(access_key_id) <= 128):
+            return None  # never a valid id, and never a storage path
         data = self._view.get(_PREFIX + access_key_id)
         if data is None:
             return None

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 from strongroom.barrier import View
 from strongroom.crypto import Aead, AuthenticationFailed, HkdfExpander, RandomBytes, system_random
+from strongroom.errors import InternalFailure
 
 SALT_BYTES = 16
 NONCE_BYTES = 12
 EXTRACT_SALT = b"strongroom kms material v1"
 INFO = b"strongroom kms message key v1"
 _MIN_PAYLOAD = SALT_BYTES + NONCE_BYTES + 16
+
+
+class KeyMaterialExists(InternalFailure):
+    """A key version's material was about to be generated twice (a bug, never overwritten)."""
 
 
 def _path(key_id: str, version: int) -> str:
@@ -38,8 +43,11 @@ class SoftwareKeyStore:
 
     def generate(self, key_id: str, version: int) -> None:
         """Make 256 random bits for `version` of `key_id` and store them."""
+        path = _path(key_id, version)
+        if self._view.get(path) is not None:  # never overwrite material: it would be lost
+            raise KeyMaterialExists(f"material for version {version} already exists")
         material = self._random(32)
-        self._view.put(_path(key_id, version), material)
+        self._view.put(path, material)
         self._material[(key_id, version)] = HkdfExpander(material, EXTRACT_SALT)
 
     def _load(self, key_id: str, version: int) -> HkdfExpander:

@@ -8,21 +8,17 @@ finished transaction) stay `TypeError` / `ValueError` / `RuntimeError`.
 
 from __future__ import annotations
 
-from strongroom.errors import StrongroomError
+from strongroom.errors import InternalFailure
 
 __all__ = ["StorageCorruptError", "StorageError", "StorageUnavailableError"]
 
 
-class StorageError(StrongroomError):
-    """The store failed; to a client this is the service's internal error."""
-
-    code = "InternalFailure"
+class StorageError(InternalFailure):
+    """The store failed; to a client this is the service's internal error, without detail."""
 
 
 class StorageCorruptError(StorageError):
     """The file or database is not a Strongroom store, is damaged, or is from a newer version."""
-
-    code = "InternalFailure"
 
 
 class StorageUnavailableError(StorageError):

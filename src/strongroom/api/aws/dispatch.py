@@ -1,15 +1,16 @@
 """From an authenticated AWS JSON request to a service operation and back.
 
 Order of checks, as AWS does them: target names a known service; the server is unsealed;
-the SigV4 signature verifies and its scope names that service; the operation exists and
-is built; the body matches the model. Then the operation runs (it authorizes first) and
-the one audit hook sees the outcome before the answer leaves; if audit fails, the call
-fails (rule 8).
+the SigV4 signature verifies and its scope names a valid region and that service; the
+operation exists and is built; the body matches the model. The one audit hook records the
+request before the operation runs (if it cannot, the operation does not run: rule 8) and
+its outcome before the answer leaves. Then the operation runs; it authorizes first.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from strongroom.policy import Authorizer
 from strongroom.services import Caller
 
 log = logging.getLogger("strongroom.api")
+
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 
 @dataclass(slots=True)
@@ -55,6 +58,7 @@ class AwsDispatcher:
         authorizer: Authorizer,
         audit: AuditLog,
         is_sealed: Callable[[], bool],
+        refresh_shared_state: Callable[[], None] | None = None,
     ) -> None:
         self._by_prefix = {b.model.target_prefix: b for b in bindings}
         self._verifier = verifier
@@ -62,6 +66,7 @@ class AwsDispatcher:
         self._authorizer = authorizer
         self._audit = audit
         self._is_sealed = is_sealed
+        self._refresh_shared_state = refresh_shared_state
         self._operations: dict[tuple[str, str], OperationModel | None] = {}
 
     def handle(
@@ -86,6 +91,10 @@ class AwsDispatcher:
                     "Strongroom is sealed: unseal it with `strongroom operator unseal`."
                 )
             credential = self._verifier.verify(method, raw_path, query, headers, body)
+            if not _REGION.fullmatch(credential.region):
+                raise errors.InvalidSignatureException(
+                    f"Credential should be scoped to a valid region, not '{credential.region}'. "
+                )
             if credential.service != binding.model.signing_name:
                 raise errors.InvalidSignatureException(
                     f"Credential should be scoped to correct service: "
@@ -93,19 +102,23 @@ class AwsDispatcher:
                 )
             operation = self._operation(binding, op_name)
             params = operation.decode(body)
+            if self._refresh_shared_state is not None:  # other processes share the storage
+                self._refresh_shared_state()
             key = self._access_keys.find(credential.access_key_id)
             if key is None:  # removed between verify and now
                 raise errors.UnrecognizedClientException(
                     "The security token included in the request is invalid."
                 )
             caller = Caller(key.principal, credential.region, self._authorizer)
+            if self._audit.enabled:  # fail closed: an unrecordable call does not run
+                self._record(request_id, caller, target, "request", None)
             result = binding.operations[op_name](binding.context, caller, **params)
             payload = operation.encode(result)
             if self._audit.enabled:
-                self._record(request_id, caller, target, None)
+                self._record(request_id, caller, target, "outcome", None)
             return Response(200, payload)
         except errors.StrongroomError as error:
-            return self._error_response(error, request_id, target)
+            return self._error_response(error, request_id, target, service)
         except Exception:
             log.exception("internal error in %s (request id %s)", target, request_id)
             status, code, message = wire_errors.internal_error(service, request_id)
@@ -125,21 +138,28 @@ class AwsDispatcher:
         return operation
 
     def _error_response(
-        self, error: errors.StrongroomError, request_id: str, target: str
+        self, error: errors.StrongroomError, request_id: str, target: str, service: str | None
     ) -> Response:
         if self._audit.enabled and not isinstance(error, errors.AuthenticationError):
             try:
-                self._record(request_id, None, target, error.code)
+                self._record(request_id, None, target, "outcome", error.code)
             except Exception:
                 log.exception("audit failed (request id %s)", request_id)
-        return Response(wire_errors.status_of(error), encode_error(error.code, error.message))
+        status, code, message = wire_errors.to_wire(error, service, request_id)
+        return Response(status, encode_error(code, message))
 
     def _record(
-        self, request_id: str, caller: Caller | None, target: str, error_code: str | None
+        self,
+        request_id: str,
+        caller: Caller | None,
+        target: str,
+        phase: str,
+        error_code: str | None,
     ) -> None:
         self._audit.write(
             {
                 "request_id": request_id,
+                "phase": phase,
                 "principal": None if caller is None else caller.principal.arn(caller.partition),
                 "region": None if caller is None else caller.region,
                 "operation": target,

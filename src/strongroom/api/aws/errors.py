@@ -6,7 +6,11 @@ the service's own internal-error code with only the request id: no traceback, no
 
 from __future__ import annotations
 
+import logging
+
 from strongroom import errors
+
+log = logging.getLogger("strongroom.api")
 
 _STATUS: dict[type[errors.StrongroomError], int] = {
     errors.MissingAuthenticationToken: 403,
@@ -40,3 +44,20 @@ def internal_error(service: str | None, request_id: str) -> tuple[int, str, str]
     """(status, code, message) for an unexpected failure: only the request id is said."""
     code = INTERNAL_ERROR_CODE.get(service or "", "InternalFailure")
     return 500, code, f"An internal error occurred (request id {request_id})."
+
+
+def to_wire(
+    error: errors.StrongroomError, service: str | None, request_id: str
+) -> tuple[int, str, str]:
+    """(status, code, message) for a deliberate error.
+
+    Internal failures (storage, integrity) say only the request id, whatever their message:
+    it may name files or databases. Storage that cannot be reached now is a 503 the SDKs
+    retry; anything else internal is the service's own internal error.
+    """
+    if not isinstance(error, errors.InternalFailure):
+        return status_of(error), error.code, error.message
+    log.error("%s (request id %s): %s", type(error).__name__, request_id, error.message)
+    if error.code == "ServiceUnavailableException":
+        return 503, error.code, f"Service temporarily unavailable (request id {request_id})."
+    return internal_error(service, request_id)

@@ -16,12 +16,16 @@ from typing import Any
 import orjson
 
 from strongroom.api.aws import errors as wire_errors
+from strongroom.api.aws.sigv4 import Credential
 from strongroom.api.sys.operator import Operator
-from strongroom.errors import StrongroomError
+from strongroom.errors import InvalidSignatureException, StrongroomError
 
 log = logging.getLogger("strongroom.api")
 
-Authenticate = Callable[[str, str, bytes, Sequence[tuple[bytes, bytes]], bytes], object]
+OPERATOR_SERVICE = "strongroom"
+"""The SigV4 service name operator calls are signed for."""
+
+Authenticate = Callable[[str, str, bytes, Sequence[tuple[bytes, bytes]], bytes], Credential]
 """Verifies a SigV4-signed request or raises the AWS authentication error."""
 
 
@@ -55,7 +59,7 @@ class SysRoutes:
         try:
             return self._route(method, path, scope, headers, body)
         except StrongroomError as error:
-            return _error(wire_errors.status_of(error), error.code, error.message)
+            return _error(*wire_errors.to_wire(error, None, request_id))
         except Exception:
             log.exception("internal error in %s %s (request id %s)", method, path, request_id)
             status, code, message = wire_errors.internal_error(None, request_id)
@@ -75,6 +79,10 @@ class SysRoutes:
             return code, orjson.dumps(status)
         if path == "/sys/status" and method == "GET":
             return 200, orjson.dumps(self._operator.status())
+        if method == "POST" and _from_a_web_page(headers):
+            # A browser page may POST here without a preflight; operator tools never send
+            # Origin. Refusing it keeps any web page from wiping or probing a local server.
+            return _error(403, "AccessDeniedException", "Requests from web pages are refused.")
         if path == "/sys/unseal" and method == "POST":
             request = _json_object(body)
             if request.get("reset") is True:
@@ -89,12 +97,20 @@ class SysRoutes:
                 return 200, orjson.dumps(status)
             raw_path = scope.get("raw_path")
             raw = raw_path.decode("utf-8", "surrogateescape") if raw_path else path
-            self._authenticate(method, raw, scope["query_string"], headers, body)
+            credential = self._authenticate(method, raw, scope["query_string"], headers, body)
+            if credential.service != OPERATOR_SERVICE:
+                raise InvalidSignatureException(
+                    f"Credential should be scoped to correct service: '{OPERATOR_SERVICE}'. "
+                )
             return 200, orjson.dumps(self._operator.seal())
         if path == "/moto-api/reset" and method == "POST" and self._reset is not None:
             self._reset()
             return 200, orjson.dumps({"status": "ok"})
         return _error(404, "NotFound", f"No route for {method} {path}.")
+
+
+def _from_a_web_page(headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    return any(name in (b"origin", b"sec-fetch-site") for name, _ in headers)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -13,7 +13,13 @@ from strongroom.errors import (
 )
 from strongroom.services.caller import Caller
 from strongroom.services.kms.records import AliasRecord, alias_arn
-from strongroom.services.kms.service import Kms, Operation, find_key, require_not_pending_deletion
+from strongroom.services.kms.service import (
+    Kms,
+    Operation,
+    find_key,
+    require_not_pending_deletion,
+    writes,
+)
 
 
 def _check_alias_name(name: str) -> None:
@@ -47,6 +53,7 @@ def _arn(caller: Caller, name: str) -> str:
     return alias_arn(caller.partition, caller.region, caller.account_id, name)
 
 
+@writes
 def create_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) -> dict[str, Any]:
     """CreateAlias: a new name for a key; names are unique per account and region."""
     _check_alias_name(AliasName)
@@ -70,6 +77,7 @@ def _existing(kms: Kms, caller: Caller, name: str) -> AliasRecord:
     return alias
 
 
+@writes
 def update_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) -> dict[str, Any]:
     """UpdateAlias: point an existing alias at another key."""
     _check_alias_name(AliasName)
@@ -82,6 +90,7 @@ def update_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) 
     return {}
 
 
+@writes
 def delete_alias(kms: Kms, caller: Caller, *, AliasName: str) -> dict[str, Any]:
     """DeleteAlias: the key itself is untouched."""
     if not AliasName.startswith("alias/"):

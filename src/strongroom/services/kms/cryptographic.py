@@ -23,7 +23,7 @@ from strongroom.errors import (
 from strongroom.services.caller import Caller
 from strongroom.services.kms import ciphertext_blob
 from strongroom.services.kms.records import KeyRecord
-from strongroom.services.kms.service import Kms, Operation, find_key, key_id_of, require_usable
+from strongroom.services.kms.service import Kms, Operation, find_key, require_usable
 
 SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 MAX_CONTEXT_BYTES = 8192
@@ -69,14 +69,18 @@ def _open(
     key_ref: str | None,
     action: str,
 ) -> tuple[KeyRecord, bytes]:
+    _check_context(context)
     try:
         blob = ciphertext_blob.decode(blob_bytes)
     except ciphertext_blob.MalformedBlob:
         raise InvalidCiphertextException("") from None
-    if key_ref is not None and key_id_of(kms, caller, key_ref) != blob.key_id:
-        raise IncorrectKeyException(
-            "The key ID in the request does not identify a CMK that can perform this operation."
-        )
+    if key_ref is not None:
+        named = find_key(kms, caller, key_ref)
+        caller.authorize(action, named.arn)
+        if named.key_id != blob.key_id:
+            raise IncorrectKeyException(
+                "The key ID in the request does not identify a CMK that can perform this operation."
+            )
     try:
         record = find_key(kms, caller, blob.key_id)
     except NotFoundException:

@@ -24,15 +24,18 @@ from strongroom.services.kms.service import (
     Kms,
     Operation,
     find_key,
+    is_past_deletion,
     is_uuid,
     load_key,
     require_not_pending_deletion,
+    writes,
 )
 from strongroom.services.kms.tags import tag_dict
 
 DAY = 86_400.0
 
 
+@writes
 def create_key(
     kms: Kms,
     caller: Caller,
@@ -105,11 +108,10 @@ def list_keys(
     caller.authorize("kms:ListKeys", "*")
     if Marker is not None and not is_uuid(Marker):
         raise InvalidMarkerException("Invalid marker")
-    now = kms.clock.now()
     keys: list[dict[str, str]] = []
     truncated = False
     for record in kms.repository.keys(caller.account_id, caller.region, Marker):
-        if record.deletion_date is not None and record.deletion_date <= now:
+        if is_past_deletion(kms, record):
             continue
         if len(keys) == Limit:
             truncated = True
@@ -121,6 +123,7 @@ def list_keys(
     return result
 
 
+@writes
 def update_key_description(
     kms: Kms, caller: Caller, *, KeyId: str, Description: str
 ) -> dict[str, Any]:
@@ -133,6 +136,7 @@ def update_key_description(
     return {}
 
 
+@writes
 def enable_key(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """EnableKey."""
     record = load_key(kms, caller, KeyId, aliases=False)
@@ -144,6 +148,7 @@ def enable_key(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     return {}
 
 
+@writes
 def disable_key(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """DisableKey."""
     record = load_key(kms, caller, KeyId, aliases=False)
@@ -155,6 +160,7 @@ def disable_key(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     return {}
 
 
+@writes
 def schedule_key_deletion(
     kms: Kms, caller: Caller, *, KeyId: str, PendingWindowInDays: int = 30
 ) -> dict[str, Any]:
@@ -180,6 +186,7 @@ def schedule_key_deletion(
     }
 
 
+@writes
 def cancel_key_deletion(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """CancelKeyDeletion: the key comes back disabled, as in AWS."""
     record = load_key(kms, caller, KeyId, aliases=False)

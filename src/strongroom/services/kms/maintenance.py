@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from strongroom.services.kms.keys import destroy_key
-from strongroom.services.kms.records import PENDING_DELETION
+from strongroom.services.kms.records import KeyRecord
 from strongroom.services.kms.rotation import rotate_if_due
-from strongroom.services.kms.service import Kms
+from strongroom.services.kms.service import Kms, is_past_deletion
 
 
 @dataclass(slots=True)
@@ -23,20 +23,27 @@ class MaintenanceReport:
 
 
 def run_maintenance(kms: Kms) -> MaintenanceReport:
-    """One pass over every key of every account and region."""
+    """One pass over every key of every account and region, one transaction per change."""
     report = MaintenanceReport()
-    now = kms.clock.now()
     for listed in list(kms.repository.all_keys()):
-        record = kms.repository.load(listed.account, listed.region, listed.key_id)
-        if record is None:
+        if not _needs_work(kms, listed):
             continue
-        if (
-            record.state == PENDING_DELETION
-            and record.deletion_date is not None
-            and record.deletion_date <= now
-        ):
-            destroy_key(kms, record)
-            report.destroyed += 1
-        elif rotate_if_due(kms, record):
-            report.rotated += 1
+        try:
+            with kms.repository.transaction():
+                record = kms.repository.load(listed.account, listed.region, listed.key_id)
+                if record is None:
+                    continue
+                if is_past_deletion(kms, record):
+                    destroy_key(kms, record)
+                    report.destroyed += 1
+                elif rotate_if_due(kms, record):
+                    report.rotated += 1
+        except BaseException:
+            kms.forget_caches()
+            raise
     return report
+
+
+def _needs_work(kms: Kms, record: KeyRecord) -> bool:
+    due = record.next_rotation is not None and record.next_rotation <= kms.clock.now()
+    return is_past_deletion(kms, record) or (record.rotation_enabled and due)

@@ -12,6 +12,7 @@ from strongroom.services.kms.service import (
     Operation,
     find_key,
     load_key,
+    writes,
 )
 
 POLICY_NAME = "default"
@@ -62,6 +63,7 @@ def get_key_policy(
     return {"Policy": record.policy, "PolicyName": POLICY_NAME}
 
 
+@writes
 def put_key_policy(
     kms: Kms,
     caller: Caller,

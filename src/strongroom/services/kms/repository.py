@@ -2,24 +2,20 @@
 
 Layout (inside the `kms/` view): `<account>/<region>/keys/<key id>` and
 `<account>/<region>/aliases/<alias name without "alias/">`.
-Reads come from the cache. Writes by this process update it at once; writes by other
-processes sharing the database (workers, nodes) are noticed through the storage's data
-version, which is checked at most every `REFRESH_SECONDS` so that the hot path does not
-pay a database round trip per request. Other processes therefore see a change within that
-bound: the eventual consistency AWS KMS documents for key state, much shorter. Writers load
-a fresh copy (`load`), change it, and `save` it: a failed write never leaves a changed
-record in the cache.
+Reads come from the cache. Writes by this process update it at once (writers load a
+fresh copy inside their transaction, change it and `save` it; a rolled-back write drops
+the caches). Writes by other processes sharing the database (workers, nodes) are noticed
+through the barrier's data version, which the edge refreshes once per request when the
+storage is shared: every request sees every write acknowledged before it began.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 from strongroom.barrier import View
 from strongroom.services.kms.records import AliasRecord, KeyRecord
-
-REFRESH_SECONDS = 0.5
 
 
 def _key_path(account: str, region: str, key_id: str) -> str:
@@ -38,18 +34,17 @@ class KmsRepository:
         self._keys: dict[str, KeyRecord | None] = {}
         self._aliases: dict[str, AliasRecord | None] = {}
         self._seen_version = view.data_version()
-        self._next_check = 0.0
 
     def _refresh(self) -> None:
-        now = time.monotonic()
-        if now < self._next_check:
-            return
-        self._next_check = now + REFRESH_SECONDS
         version = self._view.data_version()
         if version != self._seen_version:
             self._keys.clear()
             self._aliases.clear()
             self._seen_version = version
+
+    def transaction(self) -> AbstractContextManager[object]:
+        """One storage transaction that every barrier call in the block joins."""
+        return self._view.transaction()
 
     def forget(self) -> None:
         """Drop every cached record (after state was wiped underneath)."""

@@ -17,6 +17,7 @@ from strongroom.services.kms.service import (
     find_key,
     load_key,
     require_usable,
+    writes,
 )
 
 DAY = 86_400.0
@@ -28,12 +29,10 @@ def add_material_version(kms: Kms, record: KeyRecord, rotation_type: str) -> Non
     """Generate new material (durably, first) and make it the key's current version."""
     version = record.current_version + 1
     kms.keystore(record).generate(record.key_id, version)
-    now = kms.clock.now()
-    record.versions.append(MaterialVersion(version, now, rotation_type))
-    if record.rotation_enabled and record.rotation_period_days is not None:
-        record.next_rotation = now + record.rotation_period_days * DAY
+    record.versions.append(MaterialVersion(version, kms.clock.now(), rotation_type))
 
 
+@writes
 def enable_key_rotation(
     kms: Kms, caller: Caller, *, KeyId: str, RotationPeriodInDays: int | None = None
 ) -> dict[str, Any]:
@@ -49,6 +48,7 @@ def enable_key_rotation(
     return {}
 
 
+@writes
 def disable_key_rotation(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """DisableKeyRotation."""
     record = load_key(kms, caller, KeyId, aliases=False)
@@ -72,6 +72,7 @@ def get_key_rotation_status(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str
     return result
 
 
+@writes
 def rotate_key_on_demand(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """RotateKeyOnDemand: new material now, at most 10 times per key."""
     record = load_key(kms, caller, KeyId, aliases=False)
@@ -130,6 +131,10 @@ def rotate_if_due(kms: Kms, record: KeyRecord) -> bool:
     ):
         return False
     add_material_version(kms, record, "AUTOMATIC")
+    # Only automatic rotations move the schedule; on-demand ones leave it (as in AWS).
+    record.next_rotation = (
+        kms.clock.now() + (record.rotation_period_days or DEFAULT_PERIOD_DAYS) * DAY
+    )
     kms.repository.save(record)
     return True
 

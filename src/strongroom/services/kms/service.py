@@ -7,10 +7,12 @@ or alias ARN, always within the caller's account and region.
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
@@ -47,6 +49,35 @@ class Kms:
         """The key store holding this key's material."""
         return self.keystores[record.key_store]
 
+    def forget_caches(self) -> None:
+        """Drop cached records and material (after a rolled-back write)."""
+        self.repository.forget()
+        for keystore in self.keystores.values():
+            keystore.forget()
+
+
+OperationT = TypeVar("OperationT", bound=Operation)
+
+
+def writes(operation: OperationT) -> OperationT:
+    """Run a mutating operation as one storage transaction.
+
+    Its reads and writes, the key store's included, commit together and are serialized
+    against every other process on the same storage, so concurrent read-modify-writes never
+    lose an update. A failure rolls everything back and drops the caches it may have filled.
+    """
+
+    @functools.wraps(operation)
+    def run(kms: Kms, caller: Caller, **params: Any) -> dict[str, Any]:
+        try:
+            with kms.repository.transaction():
+                return operation(kms, caller, **params)
+        except BaseException:
+            kms.forget_caches()
+            raise
+
+    return run  # type: ignore[return-value]
+
 
 def is_uuid(value: str) -> bool:
     """Whether `value` is a canonical key id."""
@@ -65,33 +96,44 @@ def _not_found(caller: Caller, key_id: str) -> NotFoundException:
     return NotFoundException(f"Invalid keyId {key_id}")
 
 
+_ALIAS_NAME = re.compile(r"alias/[a-zA-Z0-9/_-]+")
+
+
 def key_id_of(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -> str:
-    """The key id `key_ref` names in the caller's account and region (not checked to exist)."""
+    """The key id `key_ref` names in the caller's account and region (not checked to exist).
+
+    Anything that is not a key id, key ARN, alias name or alias ARN of the caller's
+    partition, account and region is not found, before storage is touched.
+    """
     if key_ref.startswith("arn:"):
         parts = key_ref.split(":", 5)
-        if len(parts) != 6 or parts[2] != "kms":
+        if len(parts) != 6 or parts[2] != "kms" or parts[1] != caller.partition:
             raise NotFoundException(f"Invalid arn {key_ref}")
         if parts[3] != caller.region or parts[4] != caller.account_id:
             raise _not_found(caller, parts[5].removeprefix("key/"))
         key_ref = parts[5]
         if key_ref.startswith("key/"):
-            return key_ref[4:]
+            key_ref = key_ref[4:]
+        elif not key_ref.startswith("alias/"):
+            raise NotFoundException(f"Invalid arn {key_ref}")
     if key_ref.startswith("alias/"):
-        if not aliases:
+        if not aliases or not _ALIAS_NAME.fullmatch(key_ref):
             raise _not_found(caller, key_ref)
         alias = kms.repository.alias(caller.account_id, caller.region, key_ref)
         if alias is None:
             arn = alias_arn(caller.partition, caller.region, caller.account_id, key_ref)
             raise NotFoundException(f"Alias {arn} is not found.")
         return alias.target_key_id
-    return key_ref
+    if not is_uuid(key_ref):
+        raise _not_found(caller, key_ref)
+    return key_ref.lower()
 
 
 def find_key(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -> KeyRecord:
     """The key `key_ref` names, or `NotFoundException`. Deleted keys are not found."""
     key_id = key_id_of(kms, caller, key_ref, aliases=aliases)
     record = kms.repository.key(caller.account_id, caller.region, key_id)
-    if record is None or _deleted(kms, record):
+    if record is None or is_past_deletion(kms, record):
         raise _not_found(caller, key_id)
     return record
 
@@ -105,7 +147,8 @@ def load_key(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) ->
     return record
 
 
-def _deleted(kms: Kms, record: KeyRecord) -> bool:
+def is_past_deletion(kms: Kms, record: KeyRecord) -> bool:
+    """Whether the key's deletion date has passed: it counts as deleted from then on."""
     return (
         record.state == PENDING_DELETION
         and record.deletion_date is not None

@@ -12,6 +12,7 @@ from strongroom.services.kms.service import (
     find_key,
     load_key,
     require_not_pending_deletion,
+    writes,
 )
 
 MAX_TAGS = 50
@@ -30,6 +31,7 @@ def tag_dict(tags: list[dict[str, str]]) -> dict[str, str]:
     return result
 
 
+@writes
 def tag_resource(
     kms: Kms, caller: Caller, *, KeyId: str, Tags: list[dict[str, str]]
 ) -> dict[str, Any]:
@@ -45,6 +47,7 @@ def tag_resource(
     return {}
 
 
+@writes
 def untag_resource(kms: Kms, caller: Caller, *, KeyId: str, TagKeys: list[str]) -> dict[str, Any]:
     """UntagResource: remove tags by key; absent keys are ignored."""
     record = load_key(kms, caller, KeyId, aliases=False)

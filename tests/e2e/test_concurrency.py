@@ -1,0 +1,91 @@
+"""Several worker processes on one database: concurrent writes never lose an update."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.e2e.kms_support import new_key
+
+
+@pytest.fixture
+def two_workers(start_server: Any) -> Any:
+    return start_server(extra_args=["--workers", "2"])
+
+
+def _in_threads(count: int, work: Callable[[int], None]) -> None:
+    failures: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            work(index)
+        except BaseException as error:  # reported below, with the test's failure
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+
+
+def test_concurrent_rotations_lose_no_ciphertext(two_workers: Any) -> None:
+    setup = two_workers.client("kms")
+    keys = [new_key(setup)["KeyId"] for _ in range(3)]
+    blobs: list[tuple[bytes, bytes]] = []
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        kms = two_workers.client("kms")  # own connections: requests spread over workers
+        key_id = keys[index % len(keys)]
+        for round_ in range(3):
+            kms.rotate_key_on_demand(KeyId=key_id)
+            plaintext = f"{index}:{round_}".encode()
+            blob = kms.encrypt(KeyId=key_id, Plaintext=plaintext)["CiphertextBlob"]
+            with lock:
+                blobs.append((plaintext, blob))
+
+    _in_threads(6, work)
+    kms = two_workers.client("kms")
+    for plaintext, blob in blobs:
+        assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == plaintext
+    for key_id in keys:
+        assert len(kms.list_key_rotations(KeyId=key_id)["Rotations"]) == 6
+
+
+def test_concurrent_tagging_keeps_every_tag(two_workers: Any) -> None:
+    key_id = new_key(two_workers.client("kms"))["KeyId"]
+
+    def work(index: int) -> None:
+        kms = two_workers.client("kms")
+        for n in range(5):
+            kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": f"t{index}-{n}", "TagValue": "v"}])
+
+    _in_threads(6, work)
+    tags = two_workers.client("kms").list_resource_tags(KeyId=key_id, Limit=50)["Tags"]
+    assert len(tags) == 30
+
+
+def test_one_alias_name_is_created_once(two_workers: Any) -> None:
+    setup = two_workers.client("kms")
+    keys = [new_key(setup)["KeyId"] for _ in range(6)]
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        kms = two_workers.client("kms")
+        try:
+            kms.create_alias(AliasName="alias/contested", TargetKeyId=keys[index])
+            outcome = "created"
+        except ClientError as error:
+            outcome = error.response["Error"]["Code"]
+        with lock:
+            outcomes.append(outcome)
+
+    _in_threads(6, work)
+    assert sorted(outcomes) == ["AlreadyExistsException"] * 5 + ["created"]
