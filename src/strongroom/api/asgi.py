@@ -17,13 +17,14 @@ from typing import Any
 from strongroom.api.aws.dispatch import AwsDispatcher
 from strongroom.api.aws.json_protocol import encode_error
 from strongroom.api.sys.routes import SysRoutes
+from strongroom.errors import RequestTooLargeError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-_TOO_LARGE = encode_error("RequestEntityTooLargeException", "Request body is too large.")
+_TOO_LARGE = encode_error(RequestTooLargeError.code, "Request body is too large.")
 
 
 class _RequestIds:
@@ -96,15 +97,14 @@ class StrongroomAsgi:
             return
         method = scope["method"]
         path = scope["path"]
+        raw_path = scope.get("raw_path")
+        raw = raw_path.decode("utf-8", "surrogateescape") if raw_path else path
+        query = scope["query_string"]
         if target is not None and method == "POST":
-            raw_path = scope.get("raw_path")
-            raw = raw_path.decode("utf-8", "surrogateescape") if raw_path else path
-            response = self._aws.handle(
-                target, method, raw, scope["query_string"], headers, body, request_id
-            )
+            response = self._aws.handle(target, method, raw, query, headers, body, request_id)
             await _respond(send, response.status, response.body, request_id)
             return
-        status, payload = self._sys.handle(method, path, scope, headers, body, request_id)
+        status, payload = self._sys.handle(method, path, raw, query, headers, body, request_id)
         await _respond(send, status, payload, request_id, b"application/json")
 
     async def _read_body(self, receive: Receive) -> bytes | None:

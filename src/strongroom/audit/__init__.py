@@ -1,5 +1,5 @@
 """One audit record per call; fails closed."""
 
-from strongroom.audit.log import AuditLog, AuditSink, DiscardSink
+from strongroom.audit.log import AuditLog, AuditSink
 
-__all__ = ["AuditLog", "AuditSink", "DiscardSink"]
+__all__ = ["AuditLog", "AuditSink"]

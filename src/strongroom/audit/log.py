@@ -18,17 +18,11 @@ class AuditSink(Protocol):
         ...
 
 
-class DiscardSink:
-    """Keeps nothing: the audit trail proper arrives with its own issue."""
-
-    def write(self, record: Mapping[str, Any]) -> None:
-        """Accept and drop the record."""
-
-
 class AuditLog:
     """Fans one record out to every sink; any failure propagates."""
 
     def __init__(self, sinks: list[AuditSink] | None = None) -> None:
+        """No sinks (the default until the audit trail arrives): nothing is recorded."""
         self._sinks = sinks or []
 
     @property

@@ -83,10 +83,6 @@ class AccessKeyStore:
         key = self.find(access_key_id)
         return None if key is None else key.secret_access_key
 
-    def any_exists(self) -> bool:
-        """Whether at least one access key is stored."""
-        return next(iter(self._view.scan(_PREFIX, limit=1)), None) is not None
-
     def forget_cache(self) -> None:
         """Drop cached secrets (on seal)."""
         self._cache.clear()

@@ -7,7 +7,6 @@
   `datetime`s epoch seconds (naive ones are UTC), as botocore's JSON parser expects.
 - `encode_error` writes `{"__type": code, "message": message}`: KMS, SSM and Secrets
   Manager send a lowercase "message" (botocore reads either case).
-- `parse_target` reads "TrentService.Encrypt" as "Encrypt" when the prefix is the service's.
 
 Invariants: no message here echoes the body (it may hold a plaintext); orjson does all the
 JSON work, once per request.
@@ -24,7 +23,7 @@ import orjson
 
 from strongroom.errors import SerializationException
 
-__all__ = ["CONTENT_TYPE", "encode_body", "encode_error", "parse_body", "parse_target"]
+__all__ = ["CONTENT_TYPE", "encode_body", "encode_error", "parse_body"]
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
@@ -70,11 +69,3 @@ def encode_body(result: Mapping[str, Any]) -> bytes:
 def encode_error(code: str, message: str, *, message_key: str = "message") -> bytes:
     """An error body as AWS JSON services send it: `{"__type": code, "message": message}`."""
     return orjson.dumps({"__type": code, message_key: message})
-
-
-def parse_target(header_value: str, target_prefix: str) -> str | None:
-    """The operation named by X-Amz-Target, or None when it is not `<target_prefix>.<name>`."""
-    prefix, dot, operation = header_value.rpartition(".")
-    if dot and operation and prefix == target_prefix:
-        return operation
-    return None

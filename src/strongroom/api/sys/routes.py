@@ -50,14 +50,15 @@ class SysRoutes:
         self,
         method: str,
         path: str,
-        scope: Any,
+        raw_path: str,
+        query: bytes,
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
         request_id: str,
     ) -> tuple[int, bytes]:
         """(status, JSON body) for one operator request; never raises."""
         try:
-            return self._route(method, path, scope, headers, body)
+            return self._route(method, path, raw_path, query, headers, body)
         except StrongroomError as error:
             return _error(*wire_errors.to_wire(error, None, request_id))
         except Exception:
@@ -69,7 +70,8 @@ class SysRoutes:
         self,
         method: str,
         path: str,
-        scope: Any,
+        raw_path: str,
+        query: bytes,
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
     ) -> tuple[int, bytes]:
@@ -95,9 +97,7 @@ class SysRoutes:
             status = self._operator.status()
             if status["sealed"]:  # nothing to do, and no access key can be read to check
                 return 200, orjson.dumps(status)
-            raw_path = scope.get("raw_path")
-            raw = raw_path.decode("utf-8", "surrogateescape") if raw_path else path
-            credential = self._authenticate(method, raw, scope["query_string"], headers, body)
+            credential = self._authenticate(method, raw_path, query, headers, body)
             if credential.service != OPERATOR_SERVICE:
                 raise InvalidSignatureException(
                     f"Credential should be scoped to correct service: '{OPERATOR_SERVICE}'. "

@@ -14,6 +14,7 @@ from strongroom.errors import (
 from strongroom.services.caller import Caller
 from strongroom.services.kms.policies import check_policy_document, default_policy
 from strongroom.services.kms.records import (
+    DAY,
     DISABLED,
     ENABLED,
     PENDING_DELETION,
@@ -31,8 +32,6 @@ from strongroom.services.kms.service import (
     writes,
 )
 from strongroom.services.kms.tags import tag_dict
-
-DAY = 86_400.0
 
 
 @writes

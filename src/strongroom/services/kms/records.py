@@ -14,6 +14,8 @@ import orjson
 ENABLED = "Enabled"
 DISABLED = "Disabled"
 PENDING_DELETION = "PendingDeletion"
+DAY = 86_400.0
+"""Seconds in a day, for deletion windows and rotation periods."""
 
 
 def key_arn(partition: str, region: str, account: str, key_id: str) -> str:

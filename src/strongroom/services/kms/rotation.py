@@ -10,7 +10,7 @@ from typing import Any
 
 from strongroom.errors import InvalidMarkerException, LimitExceededException
 from strongroom.services.caller import Caller
-from strongroom.services.kms.records import ENABLED, KeyRecord, MaterialVersion
+from strongroom.services.kms.records import DAY, ENABLED, KeyRecord, MaterialVersion
 from strongroom.services.kms.service import (
     Kms,
     Operation,
@@ -20,7 +20,6 @@ from strongroom.services.kms.service import (
     writes,
 )
 
-DAY = 86_400.0
 DEFAULT_PERIOD_DAYS = 365
 MAX_ON_DEMAND_ROTATIONS = 10
 

@@ -17,7 +17,6 @@ from strongroom.api.aws.json_protocol import (
     encode_body,
     encode_error,
     parse_body,
-    parse_target,
 )
 from strongroom.errors import SerializationException
 
@@ -153,26 +152,3 @@ def test_error_body_reads_back_through_botocore() -> None:
     )
     assert parsed["Error"]["Code"] == "DisabledException"
     assert parsed["Error"]["Message"] == "arn:aws:kms:k is disabled."
-
-
-# --- parse_target --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("header", "prefix", "expected"),
-    [
-        ("TrentService.Encrypt", "TrentService", "Encrypt"),
-        ("secretsmanager.GetSecretValue", "secretsmanager", "GetSecretValue"),
-        ("AmazonSSM.GetParameter", "AmazonSSM", "GetParameter"),
-        ("com.example.Service.Op", "com.example.Service", "Op"),
-        ("AmazonSSM.GetParameter", "TrentService", None),
-        ("trentservice.Encrypt", "TrentService", None),
-        ("TrentService.", "TrentService", None),
-        ("Encrypt", "TrentService", None),
-        ("", "TrentService", None),
-        (".Encrypt", "TrentService", None),
-        ("XTrentService.Encrypt", "TrentService", None),
-    ],
-)
-def test_parse_target(header: str, prefix: str, expected: str | None) -> None:
-    assert parse_target(header, prefix) == expected
