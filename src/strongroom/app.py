@@ -16,18 +16,20 @@ from strongroom import config as config_module
 from strongroom.api.asgi import StrongroomAsgi
 from strongroom.api.aws.dispatch import AwsDispatcher, ServiceBinding
 from strongroom.api.aws.model import ServiceModel
-from strongroom.api.aws.sigv4 import SigV4Verifier
+from strongroom.api.aws.sigv4 import Credential, SigV4Verifier
 from strongroom.api.sys import Operator, SysRoutes
 from strongroom.audit import AuditLog
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.config import DEV_ACCOUNT_ID, Config, ConfigError
 from strongroom.crypto import certs, system_random
+from strongroom.errors import UnrecognizedClientException
 from strongroom.identity import AccessKey, AccessKeyStore
 from strongroom.keystores import SoftwareKeyStore
 from strongroom.policy import AllowAuthenticated
 from strongroom.scheduler import Scheduler
 from strongroom.seal import DevKeySeal, SealConfig, ShamirSeal
+from strongroom.services import Caller
 from strongroom.services import kms as kms_service
 from strongroom.storage.base import Storage
 from strongroom.storage.sqlite import SqliteStorage
@@ -97,13 +99,14 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         system_random,
     )
     verifier = SigV4Verifier(access_keys.secret_for, Clock().now)
+    authorizer = AllowAuthenticated()
     kms_model = ServiceModel.load("kms")
     kms_model.compile_all()  # validators built now, not on a first request
     dispatcher = AwsDispatcher(
         [ServiceBinding(kms_model, kms_service.OPERATIONS, kms)],
         verifier,
         access_keys,
-        AllowAuthenticated(),
+        authorizer,
         AuditLog(),
         lambda: barrier.sealed,
         barrier.refresh_data_version if config.workers > 1 else None,
@@ -132,7 +135,16 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         await scheduler.stop()
 
     reset = (lambda: _reset(barrier, kms, keystore)) if config.dev else None
-    sys_routes = SysRoutes(operator, verifier.verify, reset)
+
+    def authorize_operator(credential: Credential, action: str) -> None:
+        key = access_keys.find(credential.access_key_id)
+        if key is None:
+            raise UnrecognizedClientException(
+                "The security token included in the request is invalid."
+            )
+        Caller(key.principal, credential.region, authorizer).authorize(action, "*")
+
+    sys_routes = SysRoutes(operator, verifier.verify, authorize_operator, reset)
     asgi = StrongroomAsgi(dispatcher, sys_routes, config.max_body_bytes, on_startup, on_shutdown)
     return Strongroom(
         config, storage, barrier, clock, access_keys, kms, keystore, operator, scheduler, asgi

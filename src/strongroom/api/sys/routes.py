@@ -28,6 +28,9 @@ OPERATOR_SERVICE = "strongroom"
 Authenticate = Callable[[str, str, bytes, Sequence[tuple[bytes, bytes]], bytes], Credential]
 """Verifies a SigV4-signed request or raises the AWS authentication error."""
 
+Authorize = Callable[[Credential, str], None]
+"""Raises AccessDeniedException unless the credential's principal may do the action."""
+
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
     return status, orjson.dumps({"__type": code, "message": message})
@@ -40,10 +43,12 @@ class SysRoutes:
         self,
         operator: Operator,
         authenticate: Authenticate,
+        authorize: Authorize,
         reset: Callable[[], None] | None,
     ) -> None:
         self._operator = operator
         self._authenticate = authenticate
+        self._authorize = authorize
         self._reset = reset
 
     def handle(
@@ -102,6 +107,7 @@ class SysRoutes:
                 raise InvalidSignatureException(
                     f"Credential should be scoped to correct service: '{OPERATOR_SERVICE}'. "
                 )
+            self._authorize(credential, "strongroom:Seal")
             return 200, orjson.dumps(self._operator.seal())
         if path == "/moto-api/reset" and method == "POST" and self._reset is not None:
             self._reset()
