@@ -177,3 +177,28 @@ def test_ciphertext_from_another_region_does_not_decrypt(strongroom_server: Any)
     west = strongroom_server.client("kms", region_name="us-west-2")
     blob = east.encrypt(KeyId=new_key(east)["KeyId"], Plaintext=b"east")["CiphertextBlob"]
     assert error_of(west.decrypt, CiphertextBlob=blob)["Code"] == "InvalidCiphertextException"
+
+
+def test_oversized_encryption_context_is_refused(kms: Any, key: dict[str, Any]) -> None:
+    blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x")["CiphertextBlob"]
+    huge = {"a": "v" * 70_000}
+    for call, kwargs in (
+        (kms.decrypt, {"CiphertextBlob": blob, "EncryptionContext": huge}),
+        (kms.encrypt, {"KeyId": key["KeyId"], "Plaintext": b"x", "EncryptionContext": huge}),
+        (
+            kms.re_encrypt,
+            {
+                "CiphertextBlob": blob,
+                "DestinationKeyId": key["KeyId"],
+                "SourceEncryptionContext": huge,
+            },
+        ),
+    ):
+        assert error_of(call, **kwargs)["Code"] == "ValidationException"
+
+
+def test_on_demand_rotation_keeps_the_automatic_schedule(kms: Any, key: dict[str, Any]) -> None:
+    kms.enable_key_rotation(KeyId=key["KeyId"], RotationPeriodInDays=90)
+    before = kms.get_key_rotation_status(KeyId=key["KeyId"])["NextRotationDate"]
+    kms.rotate_key_on_demand(KeyId=key["KeyId"])
+    assert kms.get_key_rotation_status(KeyId=key["KeyId"])["NextRotationDate"] == before

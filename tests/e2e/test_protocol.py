@@ -52,7 +52,8 @@ def _post(url: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str
             text = response.read().decode()
             return response.status, json.loads(text), text
     except urllib.error.HTTPError as error:
-        text = error.read().decode()
+        with error:
+            text = error.read().decode()
         return error.code, json.loads(text), text
 
 
@@ -198,4 +199,40 @@ def test_moto_reset_wipes_state_in_dev_mode(fresh: Any) -> None:
     assert kms.list_keys()["Keys"] == []
     assert kms.list_aliases()["Aliases"] == []
     kms.create_key()
+    assert len(kms.list_keys()["Keys"]) == 1
+
+
+def test_junk_identifiers_are_not_found_never_internal_errors(fresh: Any) -> None:
+    raw = fresh.client("kms", validate=False)
+    for key_id in ("abc\u0000", "alias/\u0000x", "alias/a b", "key/../../identity", "../x"):
+        with pytest.raises(raw.exceptions.NotFoundException):
+            raw.describe_key(KeyId=key_id)
+    with pytest.raises(raw.exceptions.NotFoundException):
+        raw.describe_key(KeyId=f"arn:aws-cn:kms:{REGION}:123456789012:key/" + "0" * 36)
+
+
+def test_junk_access_key_ids_and_regions_are_auth_errors(fresh: Any) -> None:
+    headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, key="AKIA\u00e9x")
+    _assert_refused(fresh, headers, CREATE, "UnrecognizedClientException")
+    for region in ("", "us east 1", "../../x"):
+        headers = _signed(fresh.endpoint_url, "TrentService.CreateKey", CREATE, region=region)
+        status, payload, _ = _post(fresh.endpoint_url, headers, CREATE)
+        assert status == 400
+        assert payload["__type"] in ("InvalidSignatureException", "IncompleteSignatureException")
+    assert _key_count(fresh) == 0
+
+
+def test_browser_requests_cannot_reset_a_dev_server(fresh: Any) -> None:
+    kms = fresh.client("kms")
+    kms.create_key()
+    request = urllib.request.Request(
+        fresh.endpoint_url + "/moto-api/reset",
+        data=b"",
+        method="POST",
+        headers={"Origin": "http://evil.example", "Content-Type": "text/plain"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    refused.value.close()
+    assert refused.value.code == 403
     assert len(kms.list_keys()["Keys"]) == 1

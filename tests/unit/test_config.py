@@ -68,3 +68,9 @@ def test_unknown_and_malformed_file_keys(tmp_path: Path) -> None:
     malformed.write_text("port = 'eighty'\n")
     with pytest.raises(ConfigError):
         load(malformed, environ={})
+
+
+def test_dev_mode_listens_on_loopback_only() -> None:
+    with pytest.raises(ConfigError, match="loopback"):
+        load(environ={}, overrides={"dev": True, "host": "0.0.0.0"})
+    assert load(environ={}, overrides={"dev": True, "host": "::1"}).host == "::1"
