@@ -110,6 +110,8 @@ class StrongroomAsgi:
     async def _read_body(self, receive: Receive) -> bytes | None:
         message = await receive()
         body = message.get("body", b"")
+        if len(body) > self._max_body:
+            return None
         if not message.get("more_body"):
             return body  # type: ignore[no-any-return]
         parts = [body]

@@ -67,7 +67,7 @@ class AwsDispatcher:
         self._audit = audit
         self._is_sealed = is_sealed
         self._refresh_shared_state = refresh_shared_state
-        self._operations: dict[tuple[str, str], OperationModel | None] = {}
+        self._operations: dict[tuple[str, str], OperationModel] = {}
 
     def handle(
         self,
@@ -126,11 +126,12 @@ class AwsDispatcher:
 
     def _operation(self, binding: ServiceBinding, op_name: str) -> OperationModel:
         key = (binding.model.target_prefix, op_name)
-        if key not in self._operations:
-            self._operations[key] = binding.model.operation(op_name)
-        operation = self._operations[key]
+        operation = self._operations.get(key)
         if operation is None:
-            raise errors.UnknownOperationException("")
+            operation = binding.model.operation(op_name)
+            if operation is None:  # not cached: clients choose these names
+                raise errors.UnknownOperationException("")
+            self._operations[key] = operation
         if op_name not in binding.operations:
             raise errors.NotImplementedYet(
                 f"{binding.model.target_prefix}.{op_name} is not supported by Strongroom yet."
