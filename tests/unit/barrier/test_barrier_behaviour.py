@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.random_sources import RecordingRandom
 
 from strongroom.barrier import (
     SEALED_MESSAGE,
@@ -30,18 +30,6 @@ from strongroom.storage.sqlite import SqliteStorage
 
 ROOT_KEY = hashlib.sha256(b"barrier behaviour root key").digest()
 OTHER_ROOT_KEY = hashlib.sha256(b"another root key").digest()
-
-
-class RecordingRandom:
-    """The system CSPRNG, remembering everything it handed out (to look for it at rest)."""
-
-    def __init__(self) -> None:
-        self.handed_out: list[bytes] = []
-
-    def __call__(self, n: int) -> bytes:
-        out = os.urandom(n)
-        self.handed_out.append(out)
-        return out
 
 
 def raw(storage: Storage) -> dict[str, bytes]:

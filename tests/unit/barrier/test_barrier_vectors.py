@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import struct
-from collections import deque
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from tests.random_sources import ScriptedRandom
 
 from strongroom.barrier import Barrier, IntegrityError, InvalidRootKey
 from strongroom.barrier import keyring as keyring_format
@@ -29,23 +29,6 @@ VECTORS = Path(__file__).parents[2] / "vectors" / "barrier"
 RECORDS: list[dict[str, Any]] = json.loads((VECTORS / "record-v1.json").read_text())["cases"]
 KEYRINGS: list[dict[str, Any]] = json.loads((VECTORS / "keyring-v1.json").read_text())["cases"]
 KEYRING_AAD = b"strongroom keyring v1"
-
-
-class ScriptedRandom:
-    """A RandomBytes handing out exactly the scripted chunks, in order, and nothing more."""
-
-    def __init__(self, *chunks: bytes) -> None:
-        self._chunks = deque(chunks)
-
-    def __call__(self, n: int) -> bytes:
-        assert self._chunks, f"unscripted call for {n} random bytes"
-        chunk = self._chunks.popleft()
-        assert len(chunk) == n, f"asked for {n} random bytes, scripted {len(chunk)}"
-        return chunk
-
-    def exhausted(self) -> bool:
-        """Whether every scripted chunk was used."""
-        return not self._chunks
 
 
 def _unhex(case: dict[str, Any], name: str) -> bytes:

@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from tests.random_sources import RecordingRandom
 
 from strongroom.barrier import Barrier, View
 from strongroom.crypto import AuthenticationFailed
@@ -21,18 +22,6 @@ PREFIX = "keystores/software/"
 KEY = "1234abcd-12ab-34cd-56ef-1234567890ab"
 OTHER = "1234abcd-12ab-34cd-56ef-1234567890ac"
 AAD = b"header and context"
-
-
-class RecordingRandom:
-    """The OS CSPRNG, remembering what it handed out."""
-
-    def __init__(self) -> None:
-        self.handed_out: list[bytes] = []
-
-    def __call__(self, n: int) -> bytes:
-        out = os.urandom(n)
-        self.handed_out.append(out)
-        return out
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 Run once, from the repository root, and committed:
 
-    python tests/vectors/barrier/generate.py record > tests/vectors/barrier/record-v1.json
-    python tests/vectors/barrier/generate.py keyring > tests/vectors/barrier/keyring-v1.json
+    python -m tests.vectors.barrier.generate record > tests/vectors/barrier/record-v1.json
+    python -m tests.vectors.barrier.generate keyring > tests/vectors/barrier/keyring-v1.json
 
 Every input (keys, nonces) is SHAKE-256 of a label, so the output is reproducible. Bytes
 are produced by Strongroom's own code driven by a scripted `RandomBytes`; the tests check
@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections import deque
 from typing import Any
+
+from tests.random_sources import ScriptedRandom
 
 from strongroom.barrier import Barrier
 from strongroom.barrier import keyring as keyring_format
@@ -41,19 +42,6 @@ KEYRING_FORMAT = (
 def derive(label: str, n: int) -> bytes:
     """n reproducible bytes for `label`."""
     return hashlib.shake_256(f"{SEED} {label}".encode()).digest(n)
-
-
-class ScriptedRandom:
-    """A RandomBytes that hands out exactly the given byte strings, in order."""
-
-    def __init__(self, *chunks: bytes) -> None:
-        self._chunks = deque(chunks)
-
-    def __call__(self, n: int) -> bytes:
-        chunk = self._chunks.popleft()
-        if len(chunk) != n:
-            raise AssertionError(f"asked for {n} random bytes, scripted {len(chunk)}")
-        return chunk
 
 
 RECORD_CASES: list[tuple[str, int, str, bytes]] = [

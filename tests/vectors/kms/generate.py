@@ -2,8 +2,8 @@
 
 Run once, from the repository root, and committed:
 
-    python tests/vectors/kms/generate.py blob > tests/vectors/kms/ciphertext-blob-v1.json
-    python tests/vectors/kms/generate.py context > tests/vectors/kms/encryption-context-v1.json
+    python -m tests.vectors.kms.generate blob > tests/vectors/kms/ciphertext-blob-v1.json
+    python -m tests.vectors.kms.generate context > tests/vectors/kms/encryption-context-v1.json
 
 Every input is SHAKE-256 of a label, so the output is reproducible. Blobs come from the
 KMS `Encrypt` operation itself over the software key store, driven by a scripted
@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections import deque
 from typing import Any
+
+from tests.random_sources import ScriptedRandom
 
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
@@ -55,19 +56,6 @@ CONTEXT_FORMAT = (
 def derive(label: str, n: int) -> bytes:
     """n reproducible bytes for `label`."""
     return hashlib.shake_256(f"{SEED} {label}".encode()).digest(n)
-
-
-class ScriptedRandom:
-    """A RandomBytes that hands out exactly the given byte strings, in order."""
-
-    def __init__(self, *chunks: bytes) -> None:
-        self._chunks = deque(chunks)
-
-    def __call__(self, n: int) -> bytes:
-        chunk = self._chunks.popleft()
-        if len(chunk) != n:
-            raise AssertionError(f"asked for {n} random bytes, scripted {len(chunk)}")
-        return chunk
 
 
 Pairs = list[list[str]] | None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from tests.random_sources import ScriptedRandom
 
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
@@ -46,25 +46,6 @@ INFO = b"strongroom kms message key v1"
 EXTRACT_SALT = b"strongroom kms material v1"
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
-
-
-class ScriptedRandom:
-    """A RandomBytes handing out exactly the scripted chunks, in order."""
-
-    def __init__(self) -> None:
-        self._chunks: deque[bytes] = deque()
-
-    def push(self, *chunks: bytes) -> None:
-        self._chunks.extend(chunks)
-
-    def __call__(self, n: int) -> bytes:
-        assert self._chunks, f"unscripted call for {n} random bytes"
-        chunk = self._chunks.popleft()
-        assert len(chunk) == n, f"asked for {n} random bytes, scripted {len(chunk)}"
-        return chunk
-
-    def exhausted(self) -> bool:
-        return not self._chunks
 
 
 @dataclass
