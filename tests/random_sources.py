@@ -7,8 +7,10 @@ test can look for those bytes where they must never appear (storage, files).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import deque
+from collections.abc import Callable
 
 
 class ScriptedRandom:
@@ -44,3 +46,23 @@ class RecordingRandom:
         out = os.urandom(n)
         self.handed_out.append(out)
         return out
+
+
+def counter_random(seed: bytes) -> Callable[[int], bytes]:
+    """Deterministic bytes: SHA-256(seed || 8-byte counter) blocks, for known-answer messages."""
+    counter = 0
+
+    def random_bytes(length: int) -> bytes:
+        nonlocal counter
+        out = b""
+        while len(out) < length:
+            out += hashlib.sha256(seed + counter.to_bytes(8, "big")).digest()
+            counter += 1
+        return out[:length]
+
+    return random_bytes
+
+
+def labelled_bytes(seed: str, label: str, n: int) -> bytes:
+    """n reproducible bytes for `label` under `seed` (SHAKE-256), for vector inputs."""
+    return hashlib.shake_256(f"{seed} {label}".encode()).digest(n)

@@ -3,15 +3,14 @@ known-answer messages are re-created byte for byte, so the format never drifts."
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from tests.random_sources import counter_random
 
 import strongroom_envelope
 from strongroom_envelope import (
@@ -41,21 +40,6 @@ def _keyrings() -> dict[str, Any]:
     }
 
 
-def kat_random(seed: bytes) -> Callable[[int], bytes]:
-    """The deterministic randomness generate.py used: SHA-256(seed || counter) blocks."""
-    counter = 0
-
-    def random_bytes(length: int) -> bytes:
-        nonlocal counter
-        out = b""
-        while len(out) < length:
-            out += hashlib.sha256(seed + counter.to_bytes(8, "big")).digest()
-            counter += 1
-        return out[:length]
-
-    return random_bytes
-
-
 @pytest.mark.parametrize("vector", MANIFEST["vectors"], ids=lambda v: v["file"])
 def test_vector_decrypts(vector: dict[str, Any]) -> None:
     message = (VECTORS / vector["file"]).read_bytes()
@@ -78,7 +62,7 @@ def test_all_suites_are_covered() -> None:
 def test_known_answer_messages_are_recreated_exactly(
     vector: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(randomness, "random_bytes", kat_random(vector["kat_seed"].encode()))
+    monkeypatch.setattr(randomness, "random_bytes", counter_random(vector["kat_seed"].encode()))
     message = encrypt(
         PLAINTEXT[: vector["plaintext_length"]],
         _keyrings()["aes"],

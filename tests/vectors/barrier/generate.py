@@ -13,12 +13,12 @@ Version 1 never changes: never regenerate these files to make a test pass.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import sys
 from typing import Any
 
-from tests.random_sources import ScriptedRandom
+from tests.random_sources import ScriptedRandom, labelled_bytes
 
 from strongroom.barrier import Barrier
 from strongroom.barrier import keyring as keyring_format
@@ -39,9 +39,8 @@ KEYRING_FORMAT = (
 )
 
 
-def derive(label: str, n: int) -> bytes:
-    """n reproducible bytes for `label`."""
-    return hashlib.shake_256(f"{SEED} {label}".encode()).digest(n)
+derive = functools.partial(labelled_bytes, SEED)
+"""n reproducible bytes for a label: derive(label, n)."""
 
 
 RECORD_CASES: list[tuple[str, int, str, bytes]] = [

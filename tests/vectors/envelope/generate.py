@@ -1,19 +1,18 @@
 """Regenerate the envelope golden vectors (run once; the outputs are committed).
 
-    PYTHONPATH=src python tests/vectors/envelope/generate.py
+    python -m tests.vectors.envelope.generate
 
 Writes, beside this file: the test keys, one plaintext, messages written by the
 `aws-encryption-sdk` package (every suite; v1 framed and non-framed) and by Strongroom,
 and `manifest.json` describing them. `strongroom-kat-*` messages were written with the
-deterministic randomness in `kat_random` below, so re-encrypting must give the same bytes.
+deterministic randomness of `tests.random_sources.counter_random`, so re-encrypting must
+give the same bytes.
 Never edit a vector: add new ones.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import aws_encryption_sdk
@@ -27,6 +26,7 @@ from aws_encryption_sdk.internal.crypto.wrapping_keys import WrappingKey
 from aws_encryption_sdk.key_providers.raw import RawMasterKey
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from tests.random_sources import counter_random
 
 import strongroom_envelope
 from strongroom_envelope import randomness
@@ -35,21 +35,6 @@ HERE = Path(__file__).parent
 NAMESPACE = "strongroom-vectors"
 CONTEXT = {"purpose": "golden vector", "tenant": "acme"}
 AES_KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
-
-
-def kat_random(seed: bytes) -> Callable[[int], bytes]:
-    """Deterministic bytes: SHA-256(seed || counter) blocks, for known-answer messages."""
-    counter = 0
-
-    def random_bytes(length: int) -> bytes:
-        nonlocal counter
-        out = b""
-        while len(out) < length:
-            out += hashlib.sha256(seed + counter.to_bytes(8, "big")).digest()
-            counter += 1
-        return out[:length]
-
-    return random_bytes
 
 
 def main() -> None:
@@ -134,7 +119,7 @@ def main() -> None:
         name = f"strongroom-kat-0478-aes-{size}.msg"
         seed = f"kat-{size}".encode()
         original = randomness.random_bytes
-        randomness.random_bytes = kat_random(seed)
+        randomness.random_bytes = counter_random(seed)
         try:
             message = strongroom_envelope.encrypt(
                 plaintext[:size],

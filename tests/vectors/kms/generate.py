@@ -13,12 +13,12 @@ from the documented layout. Version 1 never changes: never regenerate to make a 
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import sys
 from typing import Any
 
-from tests.random_sources import ScriptedRandom
+from tests.random_sources import ScriptedRandom, labelled_bytes
 
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
@@ -53,9 +53,8 @@ CONTEXT_FORMAT = (
 )
 
 
-def derive(label: str, n: int) -> bytes:
-    """n reproducible bytes for `label`."""
-    return hashlib.shake_256(f"{SEED} {label}".encode()).digest(n)
+derive = functools.partial(labelled_bytes, SEED)
+"""n reproducible bytes for a label: derive(label, n)."""
 
 
 Pairs = list[list[str]] | None
