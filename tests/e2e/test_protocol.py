@@ -236,3 +236,59 @@ def test_browser_requests_cannot_reset_a_dev_server(fresh: Any) -> None:
     refused.value.close()
     assert refused.value.code == 403
     assert len(kms.list_keys()["Keys"]) == 1
+
+
+class _SharedReader:
+    """A socket whose responses share one buffered reader, for pipelined responses."""
+
+    def __init__(self, sock: Any) -> None:
+        self._file = sock.makefile("rb")
+
+    def makefile(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+    def close(self) -> None:
+        """Kept open: the next response is read from the same buffer."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+
+def test_pipelined_requests_are_answered_whole_and_in_order(fresh: Any) -> None:
+    """Each response leaves in one send; HEAD, pipelining and 100-continue still work."""
+    import http.client
+    import socket
+
+    body = b'{"NumberOfBytes": 16}'
+    signed = _signed(fresh.endpoint_url, "TrentService.GenerateRandom", body)
+    signed["Content-Length"] = str(len(body))
+    signed["Host"] = fresh.endpoint_url.split("://", 1)[1]
+    post = "POST / HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in signed.items())
+    requests = [
+        b"HEAD /sys/health HTTP/1.1\r\nHost: x\r\n\r\n",
+        post.encode() + b"\r\n" + body,
+        b"GET /sys/health HTTP/1.1\r\nHost: x\r\n\r\n",
+    ]
+    with socket.create_connection(("127.0.0.1", fresh.port), timeout=10) as sock:
+        sock.sendall(b"".join(requests))
+        reader = _SharedReader(sock)
+        answers = []
+        for method in ("HEAD", "POST", "GET"):
+            response = http.client.HTTPResponse(reader, method=method)  # type: ignore[arg-type]
+            response.begin()
+            answers.append((response.status, response.read()))
+    assert answers[0] == (200, b"")
+    assert answers[1][0] == 200, answers[1]
+    assert len(json.loads(answers[1][1])["Plaintext"]) == 24
+    assert answers[2][0] == 200 and json.loads(answers[2][1])["sealed"] is False
+
+    with socket.create_connection(("127.0.0.1", fresh.port), timeout=10) as sock:
+        waiting = post.replace("\r\n", "\r\nExpect: 100-continue\r\n", 1).encode() + b"\r\n"
+        sock.sendall(waiting)
+        reader = _SharedReader(sock)
+        assert reader.makefile().readline() == b"HTTP/1.1 100 Continue\r\n"
+        assert reader.makefile().readline() == b"\r\n"
+        sock.sendall(body)
+        response = http.client.HTTPResponse(reader, method="POST")  # type: ignore[arg-type]
+        response.begin()
+        assert response.status == 200 and "Plaintext" in json.loads(response.read())

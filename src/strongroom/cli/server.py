@@ -27,10 +27,13 @@ def _exports(config: Config, access_key: str, secret: str, account: str) -> list
 
 
 def _uvicorn_options(config: Config) -> dict[str, object]:
+    from strongroom.api.http1 import OneSendHttpProtocol
+
     options: dict[str, object] = {
         "host": config.host,
         "port": config.port,
-        "http": "httptools",
+        "http": OneSendHttpProtocol,  # httptools, each response in one send
+        "ws": "none",  # no WebSocket endpoint: upgrade requests are plain requests
         "lifespan": "on",
         "log_level": config.log_level,
         "access_log": False,

@@ -14,12 +14,12 @@ JSON work, once per request.
 
 from __future__ import annotations
 
-from binascii import b2a_base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pybase64
 
 from strongroom.errors import SerializationException
 
@@ -48,7 +48,7 @@ def parse_body(body: bytes | bytearray | memoryview) -> dict[str, Any]:
 def _default(value: Any) -> Any:
     """What orjson cannot write itself: blobs, timestamps and read-only mappings."""
     if isinstance(value, bytes | bytearray | memoryview):
-        return b2a_base64(value, newline=False).decode("ascii")
+        return pybase64.b64encode_as_string(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)

@@ -16,10 +16,11 @@ state beyond the compiled `Scalar`.
 
 from __future__ import annotations
 
-from binascii import a2b_base64
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+
+import pybase64
 
 from strongroom.api.aws.java_regex import java_pattern
 from strongroom.api.aws.validation_messages import Rule, wrong_type
@@ -145,7 +146,9 @@ def _blob(value: Any) -> bytes:
     if type(value) is not str:
         wrong_type(value, "a Blob")
     try:
-        return a2b_base64(value, strict_mode=True)
+        if len(value) % 4:  # pybase64 (SIMD; 12x faster at 4 KiB) would accept "AAAA="
+            raise ValueError(value)
+        return pybase64.b64decode(value, validate=True)
     except ValueError:
         reason = (
             f"Base64 encoded length is expected a multiple of 4 bytes but found: {len(value)}"

@@ -586,6 +586,8 @@ def test_type_errors_win_over_constraint_errors() -> None:
         ("QU=D", "Invalid Base64 character"),
         ("QUJD\n", "Base64 encoded length is expected a multiple of 4 bytes but found: 5"),
         ("QUJDé===", "Invalid Base64 character"),
+        ("QUJD====", "Invalid Base64 character"),  # padding after a whole group
+        ("QUJD=", "Base64 encoded length is expected a multiple of 4 bytes but found: 5"),
     ],
 )
 def test_bad_base64_is_a_serialization_error_without_the_value(blob: str, reason: str) -> None:
