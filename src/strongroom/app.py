@@ -102,28 +102,28 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     authorizer = AllowAuthenticated()
     kms_model = ServiceModel.load("kms")
     kms_model.compile_all()  # validators built now, not on a first request
+    operator = Operator(
+        barrier,
+        on_unseal=lambda: None,
+        on_seal=lambda: _forget_secrets(access_keys, verifier, kms, keystore),
+        auto_unseal=config.dev,
+        shared=config.workers > 1,
+    )
+
     dispatcher = AwsDispatcher(
         [ServiceBinding(kms_model, kms_service.OPERATIONS, kms)],
         verifier,
         access_keys,
         authorizer,
         AuditLog(),
-        lambda: barrier.sealed,
-        barrier.refresh_data_version if config.workers > 1 else None,
+        operator.is_sealed,  # follows a seal made by another worker
     )
-    operator = Operator(
-        barrier,
-        on_unseal=lambda: None,
-        on_seal=lambda: _forget_secrets(access_keys, verifier, kms, keystore),
-        auto_unseal=config.dev,
-    )
-
     scheduler = Scheduler(
         storage,
         clock,
         config.scheduler_interval,
         [barrier.refresh_data_version, lambda: kms_service.run_maintenance(kms)],
-        lambda: not barrier.sealed,
+        lambda: not operator.is_sealed(),
     )
 
     async def on_startup() -> None:
@@ -151,8 +151,12 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     )
 
 
-def dev_bootstrap(app: Strongroom) -> AccessKey:
-    """Initialize (first start) or unseal a dev server from its key file; returns its access key."""
+def dev_bootstrap(app: Strongroom, *, server_start: bool = True) -> AccessKey:
+    """Initialize (first start) or unseal a dev server from its key file; returns its access key.
+
+    A server start also forgets an operator seal of the last run; a worker process
+    (`server_start=False`) keeps it, so a worker started again stays sealed with the rest.
+    """
     config = app.config
     seal = DevKeySeal(config.data_dir / DEV_KEY_FILE)
     root_key = seal.load_or_create()
@@ -160,6 +164,8 @@ def dev_bootstrap(app: Strongroom) -> AccessKey:
         app.barrier.unseal(root_key)
     else:
         app.barrier.initialize(root_key)
+    if server_start:
+        app.operator.clear_shared_seal()
     account = config.account_id or DEV_ACCOUNT_ID
     if config.access_key and config.secret_key:
         existing = app.access_keys.find(config.access_key)
@@ -247,5 +253,5 @@ def asgi_factory() -> StrongroomAsgi:
     config = config_module.load()
     app = build(config)
     if config.dev:
-        dev_bootstrap(app)
+        dev_bootstrap(app, server_start=False)
     return app.asgi

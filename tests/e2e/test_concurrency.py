@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -89,3 +91,39 @@ def test_one_alias_name_is_created_once(two_workers: Any) -> None:
 
     _in_threads(6, work)
     assert sorted(outcomes) == ["AlreadyExistsException"] * 5 + ["created"]
+
+
+def _health_on_fresh_connections(server: Any, count: int) -> set[int | None]:
+    """/sys/health from `count` new connections, which the kernel spreads over workers."""
+    return {server.health() for _ in range(count)}
+
+
+def test_sealing_one_worker_seals_them_all_until_the_server_starts_again(
+    two_workers: Any,
+) -> None:
+    kms = two_workers.client("kms")
+    key_id = new_key(kms)["KeyId"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"kept")["CiphertextBlob"]
+    assert _health_on_fresh_connections(two_workers, 20) == {200}
+
+    env = {**two_workers.env, "STRONGROOM_ADDR": two_workers.endpoint_url}
+    sealed = subprocess.run(
+        [sys.executable, "-m", "strongroom.cli", "operator", "seal"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert sealed.returncode == 0, sealed.stderr
+
+    assert _health_on_fresh_connections(two_workers, 40) == {503}
+    for _ in range(20):  # a new client each time: new connections, either worker
+        with pytest.raises(ClientError) as refused:
+            two_workers.client("kms").decrypt(CiphertextBlob=blob)
+        assert refused.value.response["Error"]["Code"] == "ServiceUnavailableException"
+
+    two_workers.stop()
+    two_workers.start()
+    assert _health_on_fresh_connections(two_workers, 20) == {200}
+    assert two_workers.client("kms").decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"

@@ -187,6 +187,12 @@ class Barrier:
             raise ValueError("the keyring is written only by initialize")
         self._storage.put(CORE_PREFIX + name, value)
 
+    def delete_core(self, name: str) -> None:
+        """Remove a plaintext pre-keyring value, if present."""
+        if name == "keyring":
+            raise ValueError("the keyring is never deleted")
+        self._storage.delete(CORE_PREFIX + name)
+
     # --- data ---------------------------------------------------------------------
 
     def _open_cipher(self) -> _Cipher:

@@ -58,7 +58,6 @@ class AwsDispatcher:
         authorizer: Authorizer,
         audit: AuditLog,
         is_sealed: Callable[[], bool],
-        refresh_shared_state: Callable[[], None] | None = None,
     ) -> None:
         self._by_prefix = {b.model.target_prefix: b for b in bindings}
         self._verifier = verifier
@@ -66,7 +65,6 @@ class AwsDispatcher:
         self._authorizer = authorizer
         self._audit = audit
         self._is_sealed = is_sealed
-        self._refresh_shared_state = refresh_shared_state
         self._operations: dict[tuple[str, str], OperationModel] = {}
 
     def handle(
@@ -102,8 +100,6 @@ class AwsDispatcher:
                 )
             operation = self._operation(binding, op_name)
             params = operation.decode(body)
-            if self._refresh_shared_state is not None:  # other processes share the storage
-                self._refresh_shared_state()
             key = self._access_keys.find(credential.access_key_id)
             if key is None:  # removed between verify and now
                 raise errors.UnrecognizedClientException(

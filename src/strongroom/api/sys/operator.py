@@ -3,6 +3,11 @@
 Unseal shares are held only in memory until the threshold is met; the combined candidate
 is checked by opening the keyring, and a wrong one resets progress without saying which
 share was bad.
+
+When several processes share the storage (`--workers N`), sealing one seals them all: the
+seal writes a core marker, and every process looks for it whenever the storage's data
+version moves (and on its first look), before it serves a request. The marker goes when
+the server starts again in dev mode or is unsealed with shares.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from strongroom.errors import StrongroomError
 from strongroom.seal import SealConfig, Unsealer
 
 SEAL_CONFIG = "seal-config"
+SEALED_MARKER = "operator-sealed"
 
 
 class UnsealFailed(StrongroomError):
@@ -33,13 +39,27 @@ class Operator:
         on_unseal: Callable[[], None],
         on_seal: Callable[[], None],
         auto_unseal: bool,
+        shared: bool = False,
     ) -> None:
         self._barrier = barrier
         self._on_unseal = on_unseal
         self._on_seal = on_seal
         self._auto_unseal = auto_unseal
+        self._shared = shared
+        self._seen_version: int | None = None
         self._lock = threading.Lock()
         self._unsealer: Unsealer | None = None
+
+    def is_sealed(self) -> bool:
+        """Whether this process is sealed, after following a seal made by another process."""
+        if self._shared:
+            self._barrier.refresh_data_version()
+            version = self._barrier.data_version()
+            if version != self._seen_version:
+                self._seen_version = version
+                if not self._barrier.sealed and self._barrier.read_core(SEALED_MARKER):
+                    self._seal_here()
+        return self._barrier.sealed
 
     def _config(self) -> SealConfig | None:
         data = self._barrier.read_core(SEAL_CONFIG)
@@ -50,7 +70,7 @@ class Operator:
         config = self._config()
         status: dict[str, Any] = {
             "initialized": self._barrier.is_initialized(),
-            "sealed": self._barrier.sealed,
+            "sealed": self.is_sealed(),
             "seal_type": "dev" if self._auto_unseal else "shamir",
         }
         if config is not None:
@@ -80,6 +100,7 @@ class Operator:
                         "The unseal shares do not reconstruct the root key; "
                         "progress was reset. Submit the threshold of valid shares again."
                     ) from None
+                self._barrier.delete_core(SEALED_MARKER)
                 self._on_unseal()
         return self.status()
 
@@ -91,8 +112,17 @@ class Operator:
 
     def seal(self) -> dict[str, Any]:
         """Close the barrier: every later call is refused until unsealed."""
+        self._seal_here()
+        if self._shared:  # after sealing here: a failed write must not leave this one open
+            self._barrier.write_core(SEALED_MARKER, b"sealed")
+        return self.status()
+
+    def clear_shared_seal(self) -> None:
+        """Forget a seal made before this start (dev mode auto-unseals on every start)."""
+        self._barrier.delete_core(SEALED_MARKER)
+
+    def _seal_here(self) -> None:
         with self._lock:
             self._barrier.seal()
             self._unsealer = None
             self._on_seal()
-        return self.status()
