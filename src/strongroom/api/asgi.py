@@ -1,18 +1,22 @@
-"""The ASGI application: routes, body limits, request ids. The only HTTP in Strongroom.
+"""The application: routes, body limits, request ids.
 
     POST /  with X-Amz-Target  -> AWS JSON 1.1 services (api.aws.dispatch)
     /sys/*                     -> operator API (api.sys.routes)
     POST /moto-api/reset       -> dev mode only: wipe all service state
 
-Bodies over `max_body_bytes` are refused before they are read in full.
+`answer` is the whole of it, synchronous: a request read in full in, an `Answer` out. The
+server's HTTP/1.1 protocol (`http1`) calls it directly; the ASGI interface around it
+serves the lifespan (start-up and shut-down hooks) and any other ASGI server. Bodies over
+`max_body_bytes` are refused before they are read in full.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from strongroom.api.aws.dispatch import AwsDispatcher
 from strongroom.api.aws.json_protocol import encode_error
@@ -25,6 +29,16 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _TOO_LARGE = encode_error(RequestTooLargeError.code, "Request body is too large.")
+_AWS_JSON = b"application/x-amz-json-1.1"
+
+
+class Answer(NamedTuple):
+    """What goes back for one request."""
+
+    status: int
+    content_type: bytes
+    body: bytes
+    request_id: str
 
 
 class _RequestIds:
@@ -78,8 +92,38 @@ class StrongroomAsgi:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @property
+    def max_body_bytes(self) -> int:
+        """Request bodies larger than this are refused (413) before they are read in full."""
+        return self._max_body
+
+    def answer(
+        self,
+        method: str,
+        raw_path: bytes,
+        query: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        target: str | None,
+    ) -> Answer:
+        """The whole answer to one request whose body was read in full; never raises.
+
+        `headers` are (lowercase name, value) pairs as sent; `target` is X-Amz-Target.
+        """
         request_id = self._ids.next()
+        raw = raw_path.decode("utf-8", "surrogateescape")
+        if target is not None and method == "POST":
+            response = self._aws.handle(target, method, raw, query, headers, body, request_id)
+            return Answer(response.status, _AWS_JSON, response.body, request_id)
+        path = unquote(raw) if "%" in raw else raw
+        status, payload = self._sys.handle(method, path, raw, query, headers, body, request_id)
+        return Answer(status, b"application/json", payload, request_id)
+
+    def too_large(self) -> Answer:
+        """The answer to a request whose body is over the limit."""
+        return Answer(413, _AWS_JSON, _TOO_LARGE, self._ids.next())
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = scope["headers"]
         target = None
         declared = 0
@@ -88,24 +132,13 @@ class StrongroomAsgi:
                 target = value.decode("latin-1")
             elif name == b"content-length":
                 declared = int(value) if value.isdigit() else 0
-        if declared > self._max_body:
-            await _respond(send, 413, _TOO_LARGE, request_id)
-            return
-        body = await self._read_body(receive)
+        body = None if declared > self._max_body else await self._read_body(receive)
         if body is None:
-            await _respond(send, 413, _TOO_LARGE, request_id)
+            await _respond(send, self.too_large())
             return
-        method = scope["method"]
-        path = scope["path"]
-        raw_path = scope.get("raw_path")
-        raw = raw_path.decode("utf-8", "surrogateescape") if raw_path else path
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         query = scope["query_string"]
-        if target is not None and method == "POST":
-            response = self._aws.handle(target, method, raw, query, headers, body, request_id)
-            await _respond(send, response.status, response.body, request_id)
-            return
-        status, payload = self._sys.handle(method, path, raw, query, headers, body, request_id)
-        await _respond(send, status, payload, request_id, b"application/json")
+        await _respond(send, self.answer(scope["method"], raw_path, query, headers, body, target))
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         message = await receive()
@@ -127,22 +160,16 @@ class StrongroomAsgi:
                 return b"".join(parts)
 
 
-async def _respond(
-    send: Send,
-    status: int,
-    body: bytes,
-    request_id: str,
-    content_type: bytes = b"application/x-amz-json-1.1",
-) -> None:
+async def _respond(send: Send, answer: Answer) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": answer.status,
             "headers": [
-                (b"content-type", content_type),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-amzn-requestid", request_id.encode()),
+                (b"content-type", answer.content_type),
+                (b"content-length", str(len(answer.body)).encode()),
+                (b"x-amzn-requestid", answer.request_id.encode()),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": answer.body})

@@ -27,12 +27,12 @@ def _exports(config: Config, access_key: str, secret: str, account: str) -> list
 
 
 def _uvicorn_options(config: Config) -> dict[str, object]:
-    from strongroom.api.http1 import OneSendHttpProtocol
+    from strongroom.api.http1 import StrongroomHttpProtocol
 
     options: dict[str, object] = {
         "host": config.host,
         "port": config.port,
-        "http": OneSendHttpProtocol,  # httptools, each response in one send
+        "http": StrongroomHttpProtocol,  # httptools, each request answered in place
         "ws": "none",  # no WebSocket endpoint: upgrade requests are plain requests
         "lifespan": "on",
         "log_level": config.log_level,
