@@ -33,7 +33,7 @@ def _uvicorn_options(config: Config) -> dict[str, object]:
         "host": config.host,
         "port": config.port,
         "http": StrongroomHttpProtocol,  # httptools, each request answered in place
-        "ws": "none",  # no WebSocket endpoint: upgrade requests are plain requests
+        "ws": "none",  # no WebSocket endpoint: http1 answers an Upgrade with 400
         "lifespan": "on",
         "log_level": config.log_level,
         "access_log": False,

@@ -90,6 +90,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(tmp_path: Path) -> No
     [
         b"GET /sys/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         b"GET /sys/health HTTP/1.0\r\n\r\n",
+        b"GET /sys/health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
     ],
 )
 def test_connection_close_and_http_1_0_close_after_the_answer(
@@ -136,18 +137,25 @@ def test_oversized_headers_get_431(tmp_path: Path) -> None:
     _run(tmp_path, scenario)
 
 
-def test_bodies_over_the_limit_get_413_declared_or_chunked(tmp_path: Path) -> None:
+def test_bodies_over_the_limit_get_413_at_once_declared_or_chunked(tmp_path: Path) -> None:
+    """The 413 comes before the body ends; the connection closes once the rest is dropped."""
+
     async def scenario(server: Server) -> None:
         declared = b"POST /sys/unseal HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"
         chunked = b"POST /sys/unseal HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-        for head, body in ((declared, b"x" * 10), (chunked, b"800\r\n" + b"x" * 2048 + b"\r\n")):
+        cases = (
+            (declared, b"x" * 10, b"x" * 4990),
+            (chunked, b"800\r\n" + b"x" * 2048 + b"\r\n", b"0\r\n\r\n"),
+        )
+        for head, first, rest in cases:
             reader, writer = await server.connect()
-            writer.write(head + body)
+            writer.write(head + first)
             status, headers, payload = await _answer(reader)
             assert status == b"HTTP/1.1 413 Request Entity Too Large"
             assert headers[b"connection"] == b"close"
             assert b"RequestEntityTooLargeException" in payload
-            assert await reader.read() == b""
+            writer.write(rest + b"GET /sys/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert await reader.read() == b""  # closed, and nothing sent after the 413
             await _close(writer)
 
     _run(tmp_path, scenario, max_body=1024)
@@ -189,10 +197,8 @@ def test_shutdown_closes_idle_connections_and_answers_a_half_received_request_fi
         idle_reader, idle_writer = await server.connect()
         busy_reader, busy_writer = await server.connect()
         busy_writer.write(b"GET /sys/health HTTP/1.1\r\nHost: x\r\n")
-        await busy_writer.drain()
-        while len(server.state.connections) < 2:
+        while not any(connection.receiving for connection in server.state.connections):
             await asyncio.sleep(0)
-        await asyncio.sleep(0.05)  # let the server parse the half request
         for connection in list(server.state.connections):
             connection.shutdown()
         assert await idle_reader.read() == b""
@@ -200,6 +206,84 @@ def test_shutdown_closes_idle_connections_and_answers_a_half_received_request_fi
         status, headers, _ = await _answer(busy_reader)
         assert status == b"HTTP/1.1 200 OK" and headers[b"connection"] == b"close"
         assert await busy_reader.read() == b""
+        while server.state.connections:  # what uvicorn waits for before it stops
+            await asyncio.sleep(0)
         await _close(idle_writer, busy_writer)
 
     _run(tmp_path, scenario)
+
+
+def test_one_header_that_never_ends_gets_431(tmp_path: Path) -> None:
+    async def scenario(server: Server) -> None:
+        reader, writer = await server.connect()
+        writer.write(b"GET /sys/health HTTP/1.1\r\nHost: x\r\nX-Endless: ")
+        for _ in range(MAX_HEADER_BYTES // 4096 + 2):
+            writer.write(b"a" * 4096)
+            await writer.drain()
+        status, headers, _ = await _answer(reader)
+        assert status == b"HTTP/1.1 431 Request Header Fields Too Large"
+        assert headers[b"connection"] == b"close"
+        await _close(writer)
+
+    _run(tmp_path, scenario)
+
+
+def test_a_client_still_sending_a_refused_body_reads_its_413(tmp_path: Path) -> None:
+    """The rest of the body is read and dropped: closing under it would reset the answer."""
+
+    async def scenario(server: Server) -> None:
+        size = 4 * 1024 * 1024
+        reader, writer = await server.connect()
+        writer.write(b"POST /sys/unseal HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size)
+        for _ in range(size // 65536):
+            writer.write(b"x" * 65536)
+            await writer.drain()
+        status, headers, payload = await _answer(reader)
+        assert status == b"HTTP/1.1 413 Request Entity Too Large"
+        assert headers[b"connection"] == b"close"
+        assert b"RequestEntityTooLargeException" in payload
+        assert await reader.read() == b""
+        await _close(writer)
+
+    _run(tmp_path, scenario, max_body=1024)
+
+
+def test_upgrade_requests_get_one_400(tmp_path: Path) -> None:
+    async def scenario(server: Server) -> None:
+        reader, writer = await server.connect()
+        writer.write(
+            b"GET /sys/health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+        )
+        status, headers, _ = await _answer(reader)
+        assert status == b"HTTP/1.1 400 Bad Request" and headers[b"connection"] == b"close"
+        assert await reader.read() == b""  # nothing after the one answer
+        await _close(writer)
+
+    _run(tmp_path, scenario)
+
+
+def test_absolute_form_targets_are_answered(tmp_path: Path) -> None:
+    async def scenario(server: Server) -> None:
+        reader, writer = await server.connect()
+        for target in (b"http://x/sys/health", b"http://x"):
+            writer.write(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target)
+            status, _, body = await _answer(reader)
+            assert status in (b"HTTP/1.1 200 OK", b"HTTP/1.1 404 Not Found"), body
+            assert b"Internal" not in body
+        await _close(writer)
+
+    _run(tmp_path, scenario)
+
+
+def test_a_slow_client_that_keeps_sending_is_not_cut_off(tmp_path: Path) -> None:
+    async def scenario(server: Server) -> None:
+        reader, writer = await server.connect()
+        request = b"GET /sys/health HTTP/1.1\r\nHost: x\r\n\r\n"
+        for byte in request:  # one byte every 50 ms: twice the idle timeout in all
+            writer.write(bytes([byte]))
+            await asyncio.sleep(0.05)
+        status, _, _ = await _answer(reader)
+        assert status == b"HTTP/1.1 200 OK"
+        await _close(writer)
+
+    _run(tmp_path, scenario, idle=0.3)
