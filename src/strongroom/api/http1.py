@@ -15,8 +15,10 @@ What a connection does:
 - A request line and headers over `MAX_HEADER_BYTES` get 431, including one header that
   never ends; a malformed request or an Upgrade gets 400. All three close.
 - A connection with no bytes received for `timeout_keep_alive` seconds is closed, partly
-  sent requests included; one that still has not taken its answers a timeout later is
-  aborted. While the client does not read its answers, reading pauses.
+  sent requests included; a request still incomplete `REQUEST_TIMEOUTS` timeouts after its
+  first byte gets 408 (a trickle of bytes cannot hold a connection); a connection that has
+  not taken its answers a timeout after closing is aborted. While the client does not
+  read its answers, reading pauses.
 - On shutdown, idle connections close at once, one with a request half received after
   its answer.
 """
@@ -32,13 +34,15 @@ import httptools
 
 from strongroom.api.asgi import Answer, StrongroomAsgi
 
-__all__ = ["MAX_HEADER_BYTES", "StrongroomHttpProtocol"]
+__all__ = ["MAX_HEADER_BYTES", "REQUEST_TIMEOUTS", "StrongroomHttpProtocol"]
 
 log = logging.getLogger("strongroom.api")
 
 MAX_HEADER_BYTES = 64 * 1024
 """Request line plus headers; AWS SDK requests send about 1 KiB."""
 
+REQUEST_TIMEOUTS = 12
+"""A request must arrive whole within this many keep-alive timeouts (60 s by default)."""
 _DISCARD_LIMIT = 16 * 1024 * 1024
 """After a 413, up to this much more of the body is read and dropped before closing."""
 _REASONS = {status.value: status.phrase.encode("ascii") for status in HTTPStatus}
@@ -86,6 +90,8 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         self._loop = _loop or asyncio.get_event_loop()
         self._connections: set[Any] = server_state.connections
         self._idle_timeout = float(config.timeout_keep_alive)
+        self._request_deadline = REQUEST_TIMEOUTS * self._idle_timeout
+        self._request_started = 0.0
         self._max_body = self._app.max_body_bytes
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
@@ -129,9 +135,9 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         self._transport = None
 
     def data_received(self, data: bytes) -> None:
-        self._last_data = self._loop.time()
         if self._done:
             return
+        self._last_data = self._loop.time()
         was_in_head, self._head_ended = self._in_head, False
         try:
             self._parser.feed_data(data)
@@ -179,6 +185,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._in_request = True
+        self._request_started = self._loop.time()
         self._in_head = True
         self._refused = False
         self._url = b""
@@ -305,13 +312,18 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         transport = self._transport
         if transport is None:
             return
-        idle = self._loop.time() - self._last_data
-        if idle < self._idle_timeout:
+        now = self._loop.time()
+        idle = now - self._last_data
+        late = self._in_request and now - self._request_started >= self._request_deadline
+        if idle < self._idle_timeout and not late:
             self._timer = self._loop.call_later(self._idle_timeout - idle, self._close_if_idle)
             return
         if transport.is_closing():
             transport.abort()  # its answers were not read within a whole timeout
             return
-        self._close()
-        self._last_data = self._loop.time()
+        if late:  # bytes keep coming, too slowly to ever make a request
+            self._fail(408, b"The request took too long to arrive.")
+        else:
+            self._close()
+        self._last_data = now
         self._timer = self._loop.call_later(self._idle_timeout, self._close_if_idle)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from strongroom.api.http1 import MAX_HEADER_BYTES, StrongroomHttpProtocol
+from strongroom.api.http1 import MAX_HEADER_BYTES, REQUEST_TIMEOUTS, StrongroomHttpProtocol
 from strongroom.app import build, dev_bootstrap
 from strongroom.config import Config
 
@@ -287,3 +287,31 @@ def test_a_slow_client_that_keeps_sending_is_not_cut_off(tmp_path: Path) -> None
         await _close(writer)
 
     _run(tmp_path, scenario, idle=0.3)
+
+
+def test_a_request_trickling_in_forever_gets_408(tmp_path: Path) -> None:
+    idle = 0.05
+
+    async def scenario(server: Server) -> None:
+        reader, writer = await server.connect()
+        writer.write(b"GET /sys/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def trickle() -> None:  # a byte every 20 ms: never idle, never done
+            with contextlib.suppress(ConnectionError):
+                while not writer.is_closing():
+                    writer.write(b"a")
+                    await writer.drain()
+                    await asyncio.sleep(0.02)
+
+        sender = asyncio.create_task(trickle())
+        status, headers, _ = await _answer(reader)
+        assert status == b"HTTP/1.1 408 Request Timeout" and headers[b"connection"] == b"close"
+        assert loop.time() - started >= REQUEST_TIMEOUTS * idle * 0.9
+        await _close(writer)
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender
+
+    _run(tmp_path, scenario, idle=idle)
