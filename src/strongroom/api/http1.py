@@ -321,7 +321,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         if transport.is_closing():
             transport.abort()  # its answers were not read within a whole timeout
             return
-        if late:  # bytes keep coming, too slowly to ever make a request
+        if late and not self._refused:  # bytes keep coming, too slowly to make a request
             self._fail(408, b"The request took too long to arrive.")
         else:
             self._close()

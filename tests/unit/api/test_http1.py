@@ -289,6 +289,15 @@ def test_a_slow_client_that_keeps_sending_is_not_cut_off(tmp_path: Path) -> None
     _run(tmp_path, scenario, idle=0.3)
 
 
+async def _trickle(writer: asyncio.StreamWriter) -> None:
+    """A byte every 20 ms: never idle, never done."""
+    with contextlib.suppress(ConnectionError):
+        while not writer.is_closing():
+            writer.write(b"a")
+            await writer.drain()
+            await asyncio.sleep(0.02)
+
+
 def test_a_request_trickling_in_forever_gets_408(tmp_path: Path) -> None:
     idle = 0.05
 
@@ -297,21 +306,26 @@ def test_a_request_trickling_in_forever_gets_408(tmp_path: Path) -> None:
         writer.write(b"GET /sys/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         loop = asyncio.get_running_loop()
         started = loop.time()
-
-        async def trickle() -> None:  # a byte every 20 ms: never idle, never done
-            with contextlib.suppress(ConnectionError):
-                while not writer.is_closing():
-                    writer.write(b"a")
-                    await writer.drain()
-                    await asyncio.sleep(0.02)
-
-        sender = asyncio.create_task(trickle())
+        sender = asyncio.create_task(_trickle(writer))
         status, headers, _ = await _answer(reader)
         assert status == b"HTTP/1.1 408 Request Timeout" and headers[b"connection"] == b"close"
         assert loop.time() - started >= REQUEST_TIMEOUTS * idle * 0.9
+        assert await reader.read() == b""
         await _close(writer)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+        await sender
 
     _run(tmp_path, scenario, idle=idle)
+
+
+def test_a_refused_body_trickling_in_gets_its_413_and_nothing_more(tmp_path: Path) -> None:
+    async def scenario(server: Server) -> None:
+        reader, writer = await server.connect()
+        writer.write(b"POST /sys/unseal HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n")
+        status, _, _ = await _answer(reader)
+        assert status == b"HTTP/1.1 413 Request Entity Too Large"
+        sender = asyncio.create_task(_trickle(writer))
+        assert await reader.read() == b""  # closed at the deadline, with no second answer
+        await _close(writer)
+        await sender
+
+    _run(tmp_path, scenario, idle=0.05, max_body=1024)
