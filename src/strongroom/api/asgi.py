@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
+from strongroom.api.aws import errors as wire_errors
 from strongroom.api.aws.dispatch import AwsDispatcher
 from strongroom.api.aws.json_protocol import encode_error
 from strongroom.api.sys.routes import SysRoutes
@@ -122,6 +123,16 @@ class StrongroomAsgi:
     def too_large(self) -> Answer:
         """The answer to a request whose body is over the limit."""
         return Answer(413, _AWS_JSON, _TOO_LARGE, self._ids.next())
+
+    def error(self, status: int, code: str, message: str) -> Answer:
+        """An error found before routing (by the HTTP layer), with its own request id."""
+        return Answer(status, _AWS_JSON, encode_error(code, message), self._ids.next())
+
+    def internal_error(self) -> Answer:
+        """The answer when answering failed: it names only a request id."""
+        request_id = self._ids.next()
+        status, code, message = wire_errors.internal_error(None, request_id)
+        return Answer(status, _AWS_JSON, encode_error(code, message), request_id)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = scope["headers"]

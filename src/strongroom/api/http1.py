@@ -47,7 +47,6 @@ _DISCARD_LIMIT = 16 * 1024 * 1024
 """After a 413, up to this much more of the body is read and dropped before closing."""
 _REASONS = {status.value: status.phrase.encode("ascii") for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_INTERNAL = b'{"__type":"InternalFailure","message":"Internal failure."}'
 
 
 _HEAD = (
@@ -143,13 +142,13 @@ class StrongroomHttpProtocol(asyncio.Protocol):
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             if not self._done:
-                self._fail(400, b"Upgrade is not supported.")
+                self._fail(400, "Upgrade is not supported.")
             self._close()
         except httptools.HttpParserCallbackError:  # a bug of ours, not the client's
             log.exception("internal error while parsing a request")
-            self._send(Answer(500, b"application/x-amz-json-1.1", _INTERNAL, "-"), close=True)
+            self._send(self._app.internal_error(), close=True)
         except httptools.HttpParserError:
-            self._fail(400, b"Malformed HTTP request.")
+            self._fail(400, "Malformed HTTP request.")
         else:
             # httptools reports a header only once it is whole: count the bytes of a head
             # that goes on and on here (a chunk in which no head ended is all head).
@@ -158,7 +157,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
             elif was_in_head and self._in_head:
                 self._head_pending += len(data)
             if self._oversized or self._head_pending > MAX_HEADER_BYTES:
-                self._fail(431, b"Request header fields are too large.")
+                self._fail(431, "Request header fields are too large.")
 
     def eof_received(self) -> bool | None:
         return None  # the transport closes itself
@@ -228,7 +227,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         if self._done or self._oversized:
             return  # data_received answers 431 once this chunk is parsed
         if self._parser.should_upgrade():
-            self._fail(400, b"Upgrade is not supported.")
+            self._fail(400, "Upgrade is not supported.")
         elif self._declared > self._max_body:
             self._refuse()
         elif self._expect_continue and self._transport is not None and self._http_1_1():
@@ -260,7 +259,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         try:
             url = httptools.parse_url(self._url)
         except httptools.HttpParserInvalidURLError:
-            self._fail(400, b"Malformed request target.")
+            self._fail(400, "Malformed request target.")
             return
         raw_path, query = url.path or b"/", url.query or b""
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
@@ -268,7 +267,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
             answer = self._app.answer(method, raw_path, query, self._headers, body, self._target)
         except Exception:  # answer never raises; this keeps a bug from killing the connection
             log.exception("internal error answering %s %r", method, raw_path)
-            answer = Answer(500, b"application/x-amz-json-1.1", _INTERNAL, "-")
+            answer = self._app.internal_error()
         self._send(answer, head_only=method == "HEAD", close=not keep_alive)
 
     # --- helpers ----------------------------------------------------------------------
@@ -299,9 +298,8 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         linger = self._declared <= _DISCARD_LIMIT
         self._send(self._app.too_large(), close=True, linger=linger)
 
-    def _fail(self, status: int, message: bytes) -> None:
-        body = b'{"__type":"BadRequest","message":"%s"}' % message
-        self._send(Answer(status, b"application/json", body, "-"), close=True)
+    def _fail(self, status: int, message: str) -> None:
+        self._send(self._app.error(status, "BadRequest", message), close=True)
 
     def _close(self) -> None:
         self._done = True
@@ -322,7 +320,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
             transport.abort()  # its answers were not read within a whole timeout
             return
         if late and not self._refused:  # bytes keep coming, too slowly to make a request
-            self._fail(408, b"The request took too long to arrive.")
+            self._fail(408, "The request took too long to arrive.")
         else:
             self._close()
         self._last_data = now
