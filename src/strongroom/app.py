@@ -17,14 +17,14 @@ from strongroom.api.asgi import StrongroomAsgi
 from strongroom.api.aws.dispatch import AwsDispatcher, ServiceBinding
 from strongroom.api.aws.model import ServiceModel
 from strongroom.api.aws.sigv4 import Credential, SigV4Verifier
-from strongroom.api.sys import Operator, SysRoutes
+from strongroom.api.sys import AccessKeyRoutes, Operator, RateLimiter, Rekey, SysRoutes
 from strongroom.audit import AuditLog
-from strongroom.barrier import Barrier, View
+from strongroom.barrier import Barrier, TermRotation, View
 from strongroom.clock import Clock
 from strongroom.config import DEV_ACCOUNT_ID, Config, ConfigError
 from strongroom.crypto import certs, system_random
 from strongroom.errors import UnrecognizedClientException
-from strongroom.identity import AccessKey, AccessKeyStore
+from strongroom.identity import AccessKey, AccessKeyStore, Principal, dev_access_key
 from strongroom.keystores import SoftwareKeyStore
 from strongroom.policy import AllowAuthenticated
 from strongroom.scheduler import Scheduler
@@ -65,6 +65,7 @@ def _reset(barrier: Barrier, kms: kms_service.Kms, keystore: SoftwareKeyStore) -
         barrier.delete_prefix(prefix)
     kms.repository.forget()
     keystore.forget()
+    barrier.scrub()  # wiped means gone from the files (WAL included), not only unreachable
 
 
 def _forget_secrets(
@@ -90,7 +91,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     storage = storage or open_storage(config)
     clock = Clock(config.dev_clock_offset)
     barrier = Barrier(storage, system_random)
-    access_keys = AccessKeyStore(View(barrier, "identity/"), system_random)
+    access_keys = AccessKeyStore(View(barrier, "identity/"), system_random, clock)
     keystore = SoftwareKeyStore(View(barrier, "keystores/software/"), system_random)
     kms = kms_service.Kms(
         kms_service.KmsRepository(View(barrier, "kms/")),
@@ -98,16 +99,26 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         clock,
         system_random,
     )
+    # Signatures are checked against the real time even when a dev clock offset moves
+    # the services' clock: clients sign with their own real clocks, so a shifted verifier
+    # would refuse every SDK request as skewed.
     verifier = SigV4Verifier(access_keys.secret_for, Clock().now)
     authorizer = AllowAuthenticated()
     kms_model = ServiceModel.load("kms")
     kms_model.compile_all()  # validators built now, not on a first request
+    shared = config.workers > 1
+    # With several processes, old key terms outlive a rotation by a grace period, so that
+    # a request begun under the old keyring has finished before its term is deleted.
+    rotation = TermRotation(barrier, clock.now, grace_seconds=30.0 if shared else 0.0)
     operator = Operator(
         barrier,
+        rotation,
         on_unseal=lambda: None,
         on_seal=lambda: _forget_secrets(access_keys, verifier, kms, keystore),
         auto_unseal=config.dev,
-        shared=config.workers > 1,
+        random=system_random,
+        now=clock.now,
+        shared=shared,
     )
 
     dispatcher = AwsDispatcher(
@@ -122,7 +133,11 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         storage,
         clock,
         config.scheduler_interval,
-        [barrier.refresh_data_version, lambda: kms_service.run_maintenance(kms)],
+        [
+            barrier.refresh_data_version,
+            lambda: kms_service.run_maintenance(kms),
+            rotation.resume,  # an interrupted key-term rotation goes on
+        ],
         lambda: not operator.is_sealed(),
     )
 
@@ -130,32 +145,47 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         gc.collect()
         gc.freeze()  # start-up objects (botocore models, ...) leave the collector's scans
         scheduler.start()
+        rotation.resume()
 
     async def on_shutdown() -> None:
         await scheduler.stop()
+        rotation.stop(timeout=5.0)
 
     reset = (lambda: _reset(barrier, kms, keystore)) if config.dev else None
 
-    def authorize_operator(credential: Credential, action: str) -> None:
+    def authorize_operator(credential: Credential, action: str) -> Principal:
         key = access_keys.find(credential.access_key_id)
         if key is None:
             raise UnrecognizedClientException(
                 "The security token included in the request is invalid."
             )
         Caller(key.principal, credential.region, authorizer).authorize(action, "*")
+        access_keys.note_use(key.principal.access_key_id, credential.region, credential.service)
+        return key.principal
 
-    sys_routes = SysRoutes(operator, verifier.verify, authorize_operator, reset)
+    sys_routes = SysRoutes(
+        operator,
+        Rekey(barrier, system_random, clock.now),
+        verifier.verify,
+        authorize_operator,
+        reset,
+        RateLimiter(clock.now),
+        AccessKeyRoutes(access_keys),
+    )
     asgi = StrongroomAsgi(dispatcher, sys_routes, config.max_body_bytes, on_startup, on_shutdown)
     return Strongroom(
         config, storage, barrier, clock, access_keys, kms, keystore, operator, scheduler, asgi
     )
 
 
-def dev_bootstrap(app: Strongroom, *, server_start: bool = True) -> AccessKey:
+def dev_bootstrap(app: Strongroom, *, server_start: bool = True) -> AccessKey | None:
     """Initialize (first start) or unseal a dev server from its key file; returns its access key.
 
-    A server start also forgets an operator seal of the last run; a worker process
-    (`server_start=False`) keeps it, so a worker started again stays sealed with the rest.
+    A server start also forgets an operator seal of the last run, and settles the dev
+    access key: fixed credentials, or the key an earlier start generated; the key of an
+    earlier dev start that is not this one's is revoked (see `identity.dev_key`). A worker
+    process (`server_start=False`) changes neither, so a worker started again stays sealed
+    with the rest and never brings back a revoked key (it gets None if its key is gone).
     """
     config = app.config
     seal = DevKeySeal(config.data_dir / DEV_KEY_FILE)
@@ -166,24 +196,14 @@ def dev_bootstrap(app: Strongroom, *, server_start: bool = True) -> AccessKey:
         app.barrier.initialize(root_key)
     if server_start:
         app.operator.clear_shared_seal()
-    account = config.account_id or DEV_ACCOUNT_ID
-    if config.access_key and config.secret_key:
-        existing = app.access_keys.find(config.access_key)
-        if (
-            existing is None
-            or existing.secret_access_key != config.secret_key
-            or (existing.principal.account_id != account)
-        ):
-            return app.access_keys.create(account, "root", config.access_key, config.secret_key)
-        return existing
-    remembered = app.barrier.get("identity/dev-default")
-    if remembered is not None:
-        key = app.access_keys.find(remembered.decode())
-        if key is not None:
-            return key
-    key = app.access_keys.create(account)
-    app.barrier.put("identity/dev-default", key.principal.access_key_id.encode())
-    return key
+    return dev_access_key(
+        app.access_keys,
+        View(app.barrier, "identity/"),
+        config.account_id or DEV_ACCOUNT_ID,
+        config.access_key,
+        config.secret_key,
+        server_start=server_start,
+    )
 
 
 @dataclass(frozen=True, slots=True)

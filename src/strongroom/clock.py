@@ -15,6 +15,3 @@ class Clock:
     def now(self) -> float:
         """Seconds since the epoch."""
         return time.time() + self.offset_seconds
-
-
-SYSTEM_CLOCK = Clock()

@@ -2,6 +2,13 @@
 
 Precedence, lowest first: defaults, the TOML file, the environment, command-line flags.
 Dev-only values (fixed credentials, clock offset) are refused outside dev mode.
+
+The dev secret key may come from `secret_key` (flag, STRONGROOM_SECRET_KEY, file) or from
+`secret_key_file` (a file holding only the secret, read once by `load`), so it need not
+appear on a command line where `ps` shows it. Either form in one source replaces the other
+form from a lower source; both in one source are refused. A loaded `Config` holds the
+secret itself (`secret_key_file` is then None), so `to_environment` hands workers the
+secret through their environment, never their command line.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ class Config:
     tls_key: Path | None = None
     access_key: str | None = None
     secret_key: str | None = None
+    secret_key_file: Path | None = None
     account_id: str | None = None
     region: str = DEFAULT_REGION
     scheduler_interval: float = 60.0
@@ -105,6 +113,16 @@ def load(
     environ = dict(os.environ) if environ is None else environ
     values: dict[str, Any] = {}
     kinds = {f.name: f.type for f in fields(Config)}
+
+    def layer(source: dict[str, Any], where: str) -> None:
+        """Add one source's values; its secret form replaces a lower source's other form."""
+        forms = [name for name in _SECRET_FORMS if name in source]
+        if len(forms) > 1:
+            raise ConfigError(f"Give secret_key or secret_key_file, not both ({where}).")
+        for name in forms:
+            values.pop(_SECRET_FORMS[name], None)
+        values.update(source)
+
     path = file or (Path(environ["STRONGROOM_CONFIG"]) if "STRONGROOM_CONFIG" in environ else None)
     if path is not None:
         try:
@@ -112,18 +130,40 @@ def load(
                 document = tomllib.load(handle)
         except (OSError, tomllib.TOMLDecodeError) as error:
             raise ConfigError(f"Cannot read configuration {path}: {error}") from None
-        for key, raw in document.items():
+        for key in document:
             if key not in kinds:
                 raise ConfigError(f"Unknown configuration key {key!r} in {path}.")
-            values[key] = _coerce(key, kinds[key], raw)
-    for key, kind in kinds.items():
-        env_name = "STRONGROOM_" + key.upper()
-        if env_name in environ:
-            values[key] = _coerce(env_name, kind, environ[env_name])
-    for key, raw in (overrides or {}).items():
-        if raw is not None:
-            values[key] = _coerce(key, kinds[key], raw)
+        layer({k: _coerce(k, kinds[k], raw) for k, raw in document.items()}, str(path))
+    layer(
+        {
+            key: _coerce(f"STRONGROOM_{key.upper()}", kind, environ[f"STRONGROOM_{key.upper()}"])
+            for key, kind in kinds.items()
+            if f"STRONGROOM_{key.upper()}" in environ
+        },
+        "environment",
+    )
+    layer(
+        {k: _coerce(k, kinds[k], raw) for k, raw in (overrides or {}).items() if raw is not None},
+        "command line",
+    )
+    secret_file = values.pop("secret_key_file", None)
+    if secret_file is not None:
+        values["secret_key"] = _read_secret(secret_file)
     return replace(Config(), **values).check()
+
+
+_SECRET_FORMS = {"secret_key": "secret_key_file", "secret_key_file": "secret_key"}
+
+
+def _read_secret(path: Path) -> str:
+    """The secret a `secret_key_file` holds: its text without the trailing line break."""
+    try:
+        secret = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"Cannot read secret_key_file {path}: {error}") from None
+    if not secret or "\n" in secret:
+        raise ConfigError(f"secret_key_file {path} must hold the secret key on one line.")
+    return secret
 
 
 def to_environment(config: Config) -> dict[str, str]:

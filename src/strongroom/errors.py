@@ -46,12 +46,6 @@ class RequestTooLargeError(StrongroomError):
     code = "RequestEntityTooLargeException"
 
 
-class NotImplementedYet(StrongroomError):
-    """A modelled operation that Strongroom does not serve yet."""
-
-    code = "UnsupportedOperationException"
-
-
 class InternalFailure(StrongroomError):
     """Something unexpected; the message carries only a request id."""
 
@@ -122,14 +116,6 @@ class InvalidKeyUsageException(StrongroomError):
     """The key's usage or spec does not allow the operation."""
 
 
-class InvalidArnException(StrongroomError):
-    """A malformed ARN."""
-
-
-class InvalidAliasNameException(StrongroomError):
-    """An alias name that breaks AWS's alias rules."""
-
-
 class InvalidMarkerException(StrongroomError):
     """A pagination marker Strongroom did not hand out."""
 
@@ -147,7 +133,8 @@ class MalformedPolicyDocumentException(StrongroomError):
 
 
 class UnsupportedOperationException(StrongroomError):
-    """The operation is not valid for this key (origin, spec, store)."""
+    """Not served: an operation Strongroom does not implement (yet), or one that is not
+    valid for this key (origin, spec, store). One class, whichever the reason."""
 
 
 class NotAuthorizedException(StrongroomError):
@@ -160,3 +147,28 @@ class DryRunOperationException(StrongroomError):
 
 class KMSInternalException(StrongroomError):
     """KMS's own internal error name."""
+
+
+class ThrottlingException(StrongroomError):
+    """Too many calls from one client in too short a time (HTTP 429)."""
+
+
+# --- IAM (access keys) ------------------------------------------------------------------
+
+
+class NoSuchEntityException(StrongroomError):
+    """The access key (or other IAM entity) does not exist in the caller's account."""
+
+    code = "NoSuchEntity"
+
+
+class IamLimitExceededException(StrongroomError):
+    """An IAM quota is reached (two access keys per user, as AWS allows)."""
+
+    code = "LimitExceeded"
+
+
+class DeleteConflictException(StrongroomError):
+    """The entity cannot be removed or disabled: something still depends on it."""
+
+    code = "DeleteConflict"

@@ -352,6 +352,7 @@ def test_the_store_refuses_its_own_transactions_thread(store: Storage) -> None:
             lambda: store.delete("a"),
             lambda: list(store.scan("")),
             lambda: store.transaction().__enter__(),
+            lambda: store.scrub(),
         ):
             with pytest.raises(RuntimeError):
                 use()
@@ -498,6 +499,30 @@ def test_a_lost_connection_fails_one_call_then_reconnects(backend: Backend) -> N
     assert store.data_version() == seen
 
 
+# --- scrubbing ------------------------------------------------------------------------
+
+
+def test_scrub_keeps_every_stored_value_and_can_run_again(backend: Backend) -> None:
+    """It erases only what was deleted or replaced, from any connection, any number of times.
+
+    That the erased bytes leave the files is backend-specific: tests/unit/storage.
+    """
+    store = backend.open()
+    put_all(store, ["a", "b", "c"], b"old")
+    store.put("b", b"new")
+    with store.transaction() as txn:
+        txn.delete("c")
+    store.scrub()
+    store.scrub()
+    assert dict(store.scan("")) == {"a": b"old", "b": b"new"}
+    other = backend.open()
+    other.delete("a")
+    other.scrub()
+    store.put("d", b"after")
+    assert dict(store.scan("")) == {"b": b"new", "d": b"after"}
+    assert dict(other.scan("")) == {"b": b"new", "d": b"after"}
+
+
 # --- closing ----------------------------------------------------------------------------
 
 
@@ -512,6 +537,7 @@ def test_a_closed_store_says_so(store: Storage) -> None:
         lambda: list(store.scan("")),
         lambda: store.data_version(),
         lambda: store.transaction().__enter__(),
+        lambda: store.scrub(),
     ):
         with pytest.raises(StorageError, match="closed"):
             use()

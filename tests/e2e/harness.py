@@ -1,8 +1,10 @@
 """Starts real Strongroom server processes for end-to-end tests.
 
 A server runs as `strongroom server` in its own process group on a free loopback port,
-with fixed dev credentials; readiness is polled on `/sys/health` (bounded). `kill()`
-sends SIGKILL to the whole group, as a crash would.
+with fixed dev credentials (the secret passed in STRONGROOM_SECRET_KEY, never on the
+command line, where `ps` would show it) unless `fixed_credentials` is off; readiness is
+polled on `/sys/health` (bounded). `kill()` sends SIGKILL to the whole group, as a crash
+would.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class ServerProcess:
     dev: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_args: list[str] = field(default_factory=list)
+    stderr_path: Path | None = None  # where the server's stderr goes (else a pipe, unread)
+    fixed_credentials: bool = True  # dev: off lets the server make (or keep) its own key
     process: subprocess.Popen[bytes] | None = None
     stdout: bytes = b""
 
@@ -87,31 +91,52 @@ class ServerProcess:
         args = [sys.executable, "-m", "strongroom.cli", "server", "--data-dir", str(self.data_dir)]
         args += ["--port", str(self.port)]
         if self.dev:
-            args += ["--dev", "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY]
-            args += ["--account-id", ACCOUNT_ID]
+            args += ["--dev", "--account-id", self.account_id]
+            if self.fixed_credentials:
+                args += ["--access-key", self.access_key]  # the secret: see `start`
         return args + self.extra_args
 
     def start(self, wait_for: tuple[int, ...] = (200,)) -> ServerProcess:
         """Start and wait until /sys/health answers one of `wait_for`."""
-        env = {**os.environ, **self.extra_env}
+        secret = {"STRONGROOM_SECRET_KEY": self.secret_key}
+        fixed = self.dev and self.fixed_credentials
+        env = {**os.environ, **(secret if fixed else {}), **self.extra_env}
+        log = None
+        if self.stderr_path is not None:
+            log = os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self.process = subprocess.Popen(
             self.command(),
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.PIPE if log is None else log,
             env=env,
             start_new_session=True,
         )
+        if log is not None:
+            os.close(log)  # the server holds its own copy
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 _, err = self.process.communicate()
-                raise RuntimeError(f"server exited {self.process.returncode}: {err.decode()}")
+                detail = (err or b"").decode()  # None when stderr went to `stderr_path`
+                raise RuntimeError(f"server exited {self.process.returncode}: {detail}")
             status = self.health()
             if status in wait_for:
                 return self
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("server did not become ready")
+
+    def printed_credentials(self) -> dict[str, str]:
+        """The `export NAME=value` lines a dev server printed at start (read once)."""
+        assert self.process is not None and self.process.stdout is not None
+        exports: dict[str, str] = {}
+        while "STRONGROOM_ACCOUNT_ID" not in exports:
+            line = self.process.stdout.readline().decode()
+            assert line, "the server printed no credentials"
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[name] = value
+        return exports
 
     def health(self) -> int | None:
         """The status code of GET /sys/health, or None when nothing answers yet."""

@@ -13,7 +13,6 @@ serves the lifespan (start-up and shut-down hooks) and any other ASGI server. Bo
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import unquote
@@ -22,6 +21,7 @@ from strongroom.api.aws import errors as wire_errors
 from strongroom.api.aws.dispatch import AwsDispatcher
 from strongroom.api.aws.json_protocol import encode_error
 from strongroom.api.sys.routes import SysRoutes
+from strongroom.crypto import RandomBytes, system_random
 from strongroom.errors import RequestTooLargeError
 
 Scope = MutableMapping[str, Any]
@@ -44,10 +44,10 @@ class Answer(NamedTuple):
 
 class _RequestIds:
     """Unique request ids in UUID form without a syscall per request: a random per-process
-    prefix and a counter."""
+    prefix (drawn once from `random`) and a counter."""
 
-    def __init__(self) -> None:
-        p = os.urandom(10).hex()
+    def __init__(self, random: RandomBytes) -> None:
+        p = random(10).hex()
         self._prefix = f"{p[:8]}-{p[8:12]}-4{p[12:15]}-8{p[15:18]}-"
         self._counter = itertools.count(1)
 
@@ -65,13 +65,14 @@ class StrongroomAsgi:
         max_body_bytes: int,
         on_startup: Callable[[], Awaitable[None]] | None = None,
         on_shutdown: Callable[[], Awaitable[None]] | None = None,
+        random: RandomBytes = system_random,
     ) -> None:
         self._aws = aws
         self._sys = sys_routes
         self._max_body = max_body_bytes
         self._on_startup = on_startup
         self._on_shutdown = on_shutdown
-        self._ids = _RequestIds()
+        self._ids = _RequestIds(random)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -106,10 +107,12 @@ class StrongroomAsgi:
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
         target: str | None,
+        client: str | None = None,
     ) -> Answer:
         """The whole answer to one request whose body was read in full; never raises.
 
-        `headers` are (lowercase name, value) pairs as sent; `target` is X-Amz-Target.
+        `headers` are (lowercase name, value) pairs as sent; `target` is X-Amz-Target;
+        `client` is the peer's address, when known (operator calls are rate-limited by it).
         """
         request_id = self._ids.next()
         raw = raw_path.decode("utf-8", "surrogateescape")
@@ -117,7 +120,9 @@ class StrongroomAsgi:
             response = self._aws.handle(target, method, raw, query, headers, body, request_id)
             return Answer(response.status, _AWS_JSON, response.body, request_id)
         path = unquote(raw) if "%" in raw else raw
-        status, payload = self._sys.handle(method, path, raw, query, headers, body, request_id)
+        status, payload = self._sys.handle(
+            method, path, raw, query, headers, body, request_id, client
+        )
         return Answer(status, b"application/json", payload, request_id)
 
     def too_large(self) -> Answer:
@@ -142,14 +147,18 @@ class StrongroomAsgi:
             if name == b"x-amz-target":
                 target = value.decode("latin-1")
             elif name == b"content-length":
-                declared = int(value) if value.isdigit() else 0
+                short = value.isdigit() and len(value) <= 18  # int() refuses 4300+ digits
+                declared = int(value) if short else self._max_body + 1 if value.isdigit() else 0
         body = None if declared > self._max_body else await self._read_body(receive)
         if body is None:
             await _respond(send, self.too_large())
             return
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         query = scope["query_string"]
-        await _respond(send, self.answer(scope["method"], raw_path, query, headers, body, target))
+        client = scope.get("client")
+        peer = client[0] if client else None
+        answer = self.answer(scope["method"], raw_path, query, headers, body, target, peer)
+        await _respond(send, answer)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         message = await receive()

@@ -1,4 +1,4 @@
-"""One audit record per call; fails closed."""
+"""The audit log: where call records would go; no sink is wired yet (see `log`)."""
 
 from strongroom.audit.log import AuditLog, AuditSink
 

@@ -1,7 +1,17 @@
-"""The audit log: one record per call, written before the answer leaves (fail closed).
+"""The audit log as it stands: a fan-out to sinks, of which none is wired yet.
 
-Sinks receive plain dicts that hold no secret: the edge replaces sensitive members by
-their HMAC before a record is built. A sink that raises makes the call fail (rule 8).
+What the code does today: for each AWS call, `api.aws.dispatch` builds a record of the
+request id, the phase ("request" before the operation runs, "outcome" after it), the
+caller's principal ARN and region, the operation (its X-Amz-Target) and the error code
+(None on success). An error outcome is recorded without principal and region, and a call
+refused by SigV4 is not recorded. No request or response parameter is recorded, so a
+record holds no secret and nothing in it is HMAC'd.
+
+`app.py` builds `AuditLog()` with no sink, so `enabled` is False, no record is built and
+nothing is recorded: the fail-closed path (a sink that raises on a "request" record stops
+the call before its operation runs, rule 8) is in place but never runs. The audit trail
+itself (sinks, recorded parameters with sensitive members HMAC'd, a hash chain) comes in
+its own issue.
 """
 
 from __future__ import annotations

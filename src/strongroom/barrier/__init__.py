@@ -8,6 +8,7 @@ from strongroom.barrier.barrier import (
     InvalidRootKey,
     NotInitialized,
 )
+from strongroom.barrier.term_rotation import TermRotation
 from strongroom.barrier.view import View, ViewTransaction
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "IntegrityError",
     "InvalidRootKey",
     "NotInitialized",
+    "TermRotation",
     "View",
     "ViewTransaction",
 ]

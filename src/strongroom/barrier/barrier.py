@@ -15,8 +15,9 @@ Nested `transaction()` calls join the outer one.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
@@ -55,14 +56,34 @@ class IntegrityError(InternalFailure):
 
 
 class _Cipher:
-    """The unsealed keyring, ready to encrypt and decrypt records."""
+    """The unsealed keyring, ready to encrypt and decrypt records.
 
-    __slots__ = ("active_term", "aeads", "random")
+    A record under a term this process does not know yet (another process rotated the
+    keyring) makes it adopt the stored keyring once, through `reload`.
+    """
 
-    def __init__(self, keyring: Keyring, random: RandomBytes) -> None:
+    __slots__ = ("active_term", "aeads", "random", "reload")
+
+    def __init__(
+        self, keyring: Keyring, random: RandomBytes, reload: Callable[[], Keyring]
+    ) -> None:
+        self.aeads: dict[int, Aead] = {}
+        self.active_term = 0
+        self.random = random
+        self.reload = reload
+        self.adopt(keyring)
+
+    def adopt(self, keyring: Keyring) -> None:
+        """Use `keyring` from now on: its keys first, then its active term."""
         self.aeads = {term: Aead(key) for term, key in keyring.keys.items()}
         self.active_term = keyring.active_term
-        self.random = random
+
+    def _aead(self, term: int) -> Aead:
+        aead = self.aeads.get(term)
+        if aead is None:
+            self.adopt(self.reload())
+            aead = self.aeads[term]  # KeyError: no keyring has this term
+        return aead
 
     def seal(self, path: str, plaintext: bytes) -> bytes:
         nonce = self.random(record_format.NONCE_BYTES)
@@ -74,7 +95,7 @@ class _Cipher:
     def open(self, path: str, data: bytes) -> bytes:
         try:
             rec = record_format.decode(data)
-            aead = self.aeads[rec.term]
+            aead = self._aead(rec.term)
             aad = record_format.associated_data(rec.header(), path)
             return aead.decrypt(rec.nonce, rec.ciphertext, aad)
         except (record_format.MalformedRecord, KeyError, AuthenticationFailed):
@@ -92,6 +113,11 @@ class _EncryptingTransaction:
     def __init__(self, inner: Transaction, cipher: _Cipher) -> None:
         self._inner = inner
         self._cipher = cipher
+
+    @property
+    def inner(self) -> Transaction:
+        """The storage transaction underneath (for the barrier's own core reads)."""
+        return self._inner
 
     def get(self, path: str) -> bytes | None:
         _check_path(path)
@@ -129,6 +155,8 @@ class Barrier:
         self._storage = storage
         self._random = random
         self._cipher: _Cipher | None = None
+        self._root: bytes | None = None  # held only while unsealed, to re-seal the keyring
+        self._keyring_bytes: bytes | None = None  # the stored keyring this process uses
         self._lock = threading.Lock()
         self._last_version = 0
         self._active: ContextVar[_EncryptingTransaction | None] = ContextVar(
@@ -157,8 +185,9 @@ class Barrier:
             if txn.get(KEYRING_PATH) is not None:
                 raise AlreadyInitialized("Strongroom is already initialized.")
             keyring = Keyring.fresh(self._random)
-            txn.put(KEYRING_PATH, keyring_format.seal(keyring, root_key, self._random))
-        self._cipher = _Cipher(keyring, self._random)
+            stored = keyring_format.seal(keyring, root_key, self._random)
+            txn.put(KEYRING_PATH, stored)
+        self._open(keyring, root_key, stored)
 
     def unseal(self, root_key: bytes) -> None:
         """Open the keyring with `root_key`, or `InvalidRootKey` and stay sealed."""
@@ -170,12 +199,136 @@ class Barrier:
         except KeyringUnreadable:
             raise InvalidRootKey("The unseal key is not valid.") from None
         with self._lock:
-            self._cipher = _Cipher(keyring, self._random)
+            self._open(keyring, root_key, data)
 
     def seal(self) -> None:
-        """Forget the keyring: every later call is refused until unsealed again."""
+        """Forget the keyring and root key: every later call is refused until unsealed."""
         with self._lock:
             self._cipher = None
+            self._root = None
+            self._keyring_bytes = None
+
+    def _open(self, keyring: Keyring, root_key: bytes, stored: bytes) -> None:
+        self._root = root_key
+        self._keyring_bytes = stored
+        self._cipher = _Cipher(keyring, self._random, self._stored_keyring)
+
+    def _stored_keyring(self) -> Keyring:
+        """The keyring as stored now, opened with the root key held (another process may
+        have rotated it); `IntegrityError` if it does not open."""
+        active = self._active.get()  # inside a transaction, read through it
+        reader: Reader = self._storage if active is None else active.inner
+        root, data = self._root, reader.get(KEYRING_PATH)
+        if root is None or data is None:
+            raise ServiceUnavailable(SEALED_MESSAGE)
+        try:
+            keyring = keyring_format.unseal(data, root)
+        except KeyringUnreadable:
+            raise IntegrityError("The stored keyring failed its integrity check.") from None
+        self._keyring_bytes = data
+        return keyring
+
+    # --- key terms and the root key (operator rotate / rekey) ---------------------
+
+    def terms(self) -> tuple[int, list[int]]:
+        """(the active term, every term the keyring holds, ascending)."""
+        cipher = self._open_cipher()
+        return cipher.active_term, sorted(cipher.aeads)
+
+    def rotate_term(self) -> int:
+        """Add a new keyring term that encrypts every record written from now on.
+
+        Records under older terms stay readable until `retire_old_terms` drops them.
+        """
+        with self._lock:
+            cipher, root = self._open_cipher(), self._root_key()
+            with self._storage.transaction() as txn:
+                keyring = self._keyring_in(txn, root)
+                term = keyring.rotate(self._random)
+                stored = keyring_format.seal(keyring, root, self._random)
+                txn.put(KEYRING_PATH, stored)
+            self._keyring_bytes = stored
+            cipher.adopt(keyring)
+        return term
+
+    def reencrypt_batch(self, after: str | None, limit: int) -> tuple[int, str | None]:
+        """Re-encrypt to the active term up to `limit` records that follow `after`, in path
+        order, in one transaction; (records rewritten, last path looked at or None when
+        there are no more)."""
+        cipher = self._open_cipher()
+        rewritten, last = 0, None
+        with self._storage.transaction() as txn:
+            for path, data in list(txn.scan("", start_after=after, limit=limit)):
+                last = path
+                if path.startswith(CORE_PREFIX) or _term_of(data) == cipher.active_term:
+                    continue
+                txn.put(path, cipher.seal(path, cipher.open(path, data)))
+                rewritten += 1
+        return rewritten, last
+
+    def retire_old_terms(self) -> bool:
+        """Delete every term but the active one, if no stored record still uses one.
+
+        True once the keyring holds the active term alone; False (nothing changed) while
+        some record is still under an older term.
+        """
+        with self._lock:
+            cipher, root = self._open_cipher(), self._root_key()
+            with self._storage.transaction() as txn:
+                keyring = self._keyring_in(txn, root)
+                if len(keyring.keys) == 1:
+                    return True
+                for path, data in txn.scan(""):
+                    if not path.startswith(CORE_PREFIX) and _term_of(data) != keyring.active_term:
+                        return False
+                keyring.keys = {keyring.active_term: keyring.keys[keyring.active_term]}
+                stored = keyring_format.seal(keyring, root, self._random)
+                txn.put(KEYRING_PATH, stored)
+            self._keyring_bytes = stored
+            cipher.adopt(keyring)
+        return True
+
+    def opens_keyring(self, candidate: bytes) -> bool:
+        """Whether `candidate` is the root key the stored keyring is sealed with."""
+        data = self._storage.get(KEYRING_PATH)
+        if data is None:
+            return False
+        try:
+            keyring_format.unseal(data, candidate)
+        except KeyringUnreadable:
+            return False
+        return True
+
+    def replace_root_key(self, new_root_key: bytes, core: dict[str, bytes]) -> None:
+        """Seal the keyring under `new_root_key` and write `core` values (the new seal
+        configuration) in the same transaction: afterwards only the new key opens it."""
+        if "keyring" in core:
+            raise ValueError("the keyring is written by this call itself")
+        with self._lock:
+            self._open_cipher()
+            with self._storage.transaction() as txn:
+                keyring = self._keyring_in(txn, self._root_key())
+                stored = keyring_format.seal(keyring, new_root_key, self._random)
+                txn.put(KEYRING_PATH, stored)
+                for name, value in core.items():
+                    txn.put(CORE_PREFIX + name, value)
+            self._root = new_root_key
+            self._keyring_bytes = stored
+
+    def _root_key(self) -> bytes:
+        root = self._root
+        if root is None:
+            raise ServiceUnavailable(SEALED_MESSAGE)
+        return root
+
+    def _keyring_in(self, txn: Transaction, root: bytes) -> Keyring:
+        data = txn.get(KEYRING_PATH)
+        if data is None:
+            raise NotInitialized("Strongroom is not initialized: run `strongroom operator init`.")
+        try:
+            return keyring_format.unseal(data, root)
+        except KeyringUnreadable:
+            raise IntegrityError("The stored keyring failed its integrity check.") from None
 
     def read_core(self, name: str) -> bytes | None:
         """A plaintext value kept before the keyring (never a secret), e.g. seal config."""
@@ -252,6 +405,17 @@ class Barrier:
                 txn.delete(path)
         return len(paths)
 
+    def scrub(self) -> None:
+        """Make every delete committed so far unrecoverable from the storage's files.
+
+        `Storage.scrub` underneath: call it after the transaction that deleted commits
+        (inside one it raises RuntimeError). It works sealed too: no value passes through
+        the keyring. StorageUnavailableError if other connections kept it from finishing.
+        """
+        if self._active.get() is not None:
+            raise RuntimeError("scrub() inside a barrier transaction: call it after the commit")
+        self._storage.scrub()
+
     def transaction(self) -> AbstractContextManager[_EncryptingTransaction]:
         """A transaction whose values are encrypted like every other write."""
         return self._transaction()
@@ -286,4 +450,24 @@ class Barrier:
         process's own writes update its caches directly and never need it.
         """
         if self._active.get() is None:
-            self._last_version = self._storage.data_version()
+            version = self._storage.data_version()
+            if version != self._last_version:
+                self._last_version = version
+                self._follow_keyring()
+
+    def _follow_keyring(self) -> None:
+        """Adopt a keyring another process rotated, before this one writes under an old
+        term (cheap: one read, compared with the bytes in use)."""
+        cipher = self._cipher
+        if cipher is None or self._storage.get(KEYRING_PATH) == self._keyring_bytes:
+            return
+        with contextlib.suppress(StrongroomError):  # sealed meanwhile, or damaged: the
+            cipher.adopt(self._stored_keyring())  # next read says so
+
+
+def _term_of(data: bytes) -> int | None:
+    """The keyring term a stored record names, without decrypting it."""
+    try:
+        return record_format.decode(data).term
+    except record_format.MalformedRecord:
+        return None

@@ -80,6 +80,14 @@ class View:
         with self._barrier.transaction() as txn:
             yield _ScopedTransaction(txn, self._prefix)
 
+    def scrub(self) -> None:
+        """Make deletes committed so far unrecoverable from the storage's files.
+
+        Not scoped: it reaches every view's deletes, since storage erases file-wide. Call it
+        after the deleting transaction commits, never inside one (see `Barrier.scrub`).
+        """
+        self._barrier.scrub()
+
     def data_version(self) -> int:
         """Changes when another process commits to the same storage."""
         return self._barrier.data_version()

@@ -1,91 +1,51 @@
-"""`strongroom operator ...`: init (offline), unseal, seal and status (over the sys API)."""
+"""`strongroom operator ...`: init (offline); unseal, seal, status, rotate and rekey (over
+the operator API).
+
+Unseal and rekey collect shares in attempts named by a nonce: the first share starts one
+and prints its nonce, and every later share names it (`--nonce`, or
+STRONGROOM_UNSEAL_NONCE / STRONGROOM_REKEY_NONCE), so a stranger's share can never spoil
+the operators' attempt.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import ssl
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import click
 
 from strongroom import config as config_module
-from strongroom.config import DEFAULT_PORT
-
-
-def _address_option(function: Any) -> Any:
-    function = click.option(
-        "--address",
-        envvar="STRONGROOM_ADDR",
-        default=f"https://127.0.0.1:{DEFAULT_PORT}",
-        show_default=True,
-        help="Server URL (or STRONGROOM_ADDR).",
-    )(function)
-    return click.option(
-        "--ca-cert",
-        envvar="AWS_CA_BUNDLE",
-        type=click.Path(path_type=Path, exists=True, dir_okay=False),
-        help="CA bundle to trust (or AWS_CA_BUNDLE).",
-    )(function)
-
-
-def _call(
-    address: str,
-    ca_cert: Path | None,
-    method: str,
-    path: str,
-    body: dict[str, Any] | None = None,
-    signed: bool = False,
-) -> dict[str, Any]:
-    url = address.rstrip("/") + path
-    data = None if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    if signed:
-        headers = _signed_headers(method, url, data or b"", headers)
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    context = ssl.create_default_context(cafile=str(ca_cert) if ca_cert else None)
-    try:
-        with urllib.request.urlopen(request, context=context, timeout=30) as response:
-            return json.loads(response.read() or b"{}")  # type: ignore[no-any-return]
-    except urllib.error.HTTPError as error:
-        try:
-            payload = json.loads(error.read())
-        except ValueError:
-            payload = {}
-        if error.code in (501, 503) and "sealed" in payload:
-            return payload  # type: ignore[no-any-return]
-        message = payload.get("message") or error.reason
-        raise click.ClickException(f"{payload.get('__type', error.code)}: {message}") from None
-    except urllib.error.URLError as error:
-        raise click.ClickException(f"Cannot reach {url}: {error.reason}") from None
-
-
-def _signed_headers(method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
-    if not key or not secret:
-        raise click.ClickException("Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to seal.")
-    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-    request = AWSRequest(method=method, url=url, data=body, headers=headers)
-    SigV4Auth(Credentials(key, secret), "strongroom", region).add_auth(request)
-    return dict(request.headers.items())
+from strongroom.cli.operator_access_keys import access_key
+from strongroom.cli.operator_client import address_option, call, require_private_channel
 
 
 def _print_status(status: dict[str, Any]) -> None:
-    for name in ("initialized", "sealed", "seal_type", "shares", "threshold", "progress"):
+    names = (
+        "initialized",
+        "sealed",
+        "seal_type",
+        "shares",
+        "threshold",
+        "unseal_attempts",
+        "nonce",
+        "progress",
+    )
+    for name in names:
         if name in status:
             click.echo(f"{name.replace('_', ' ').capitalize():<12} {status[name]}")
+    if "term" in status:
+        click.echo(f"{'Key term':<12} {status['term']}")
+    rotation = status.get("rotation")
+    if rotation:
+        click.echo(
+            f"{'Rotation':<12} to term {rotation['term']}: {rotation['reencrypted']} records "
+            f"re-encrypted, old terms {rotation['old_terms']} still kept"
+        )
 
 
 @click.group()
 def operator() -> None:
-    """Initialize, unseal, seal and inspect a Strongroom server."""
+    """Initialize, unseal, seal, rotate, rekey and inspect a Strongroom server."""
 
 
 @operator.command()
@@ -103,8 +63,7 @@ def init(
 
     config = config_module.load(config_file, overrides={"data_dir": data_dir})
     result = initialize(config, key_shares, key_threshold)
-    for number, share in enumerate(result.shares, 1):
-        click.echo(f"Unseal Key {number}: {share}")
+    _print_shares(result.shares)
     click.echo()
     click.echo(f"Access Key Id:     {result.access_key.principal.access_key_id}")
     click.echo(f"Secret Access Key: {result.access_key.secret_access_key}")
@@ -119,30 +78,117 @@ def init(
     )
 
 
+def _print_shares(shares: list[str]) -> None:
+    for number, share in enumerate(shares, 1):
+        click.echo(f"Unseal Key {number}: {share}")
+
+
 @operator.command()
 @click.argument("share", required=False)
-@click.option("--reset", is_flag=True, help="Forget the shares given so far.")
-@_address_option
-def unseal(share: str | None, reset: bool, address: str, ca_cert: Path | None) -> None:
+@click.option(
+    "--nonce",
+    envvar="STRONGROOM_UNSEAL_NONCE",
+    help="The unseal attempt to add to (printed by its first share).",
+)
+@click.option("--reset", is_flag=True, help="Discard the attempt named by --nonce.")
+@address_option
+def unseal(
+    share: str | None, nonce: str | None, reset: bool, address: str, ca_cert: Path | None
+) -> None:
     """Submit one unseal share (prompted for, hidden, when not given)."""
     if reset:
-        status = _call(address, ca_cert, "POST", "/sys/unseal", {"reset": True})
+        if nonce is None:
+            raise click.UsageError("--reset discards one attempt: name it with --nonce.")
+        status = call(address, ca_cert, "POST", "/sys/unseal", {"reset": True, "nonce": nonce})
     else:
+        require_private_channel(address)
         if share is None:
             share = click.prompt("Unseal key", hide_input=True)
-        status = _call(address, ca_cert, "POST", "/sys/unseal", {"key": share})
+        body = {"key": share} if nonce is None else {"key": share, "nonce": nonce}
+        status = call(address, ca_cert, "POST", "/sys/unseal", body)
     _print_status(status)
+    if status.get("sealed") and "nonce" in status and nonce is None:
+        click.echo(
+            f"Started unseal attempt {status['nonce']}: give the next shares with "
+            f"--nonce {status['nonce']} (or STRONGROOM_UNSEAL_NONCE)."
+        )
 
 
 @operator.command()
-@_address_option
+@address_option
 def seal(address: str, ca_cert: Path | None) -> None:
     """Seal the server (needs a valid access key in AWS_ACCESS_KEY_ID/SECRET)."""
-    _print_status(_call(address, ca_cert, "POST", "/sys/seal", {}, signed=True))
+    _print_status(call(address, ca_cert, "POST", "/sys/seal", {}, signed=True))
 
 
 @operator.command()
-@_address_option
+@address_option
 def status(address: str, ca_cert: Path | None) -> None:
-    """Show whether the server is initialized and sealed, and unseal progress."""
-    _print_status(_call(address, ca_cert, "GET", "/sys/status"))
+    """Show whether the server is initialized and sealed, and its key term."""
+    _print_status(call(address, ca_cert, "GET", "/sys/status"))
+
+
+@operator.command()
+@address_option
+def rotate(address: str, ca_cert: Path | None) -> None:
+    """Start a new barrier key term: new writes use it at once, every stored record is
+    re-encrypted to it in the background, then the old terms are deleted."""
+    _print_status(call(address, ca_cert, "POST", "/sys/rotate", {}, signed=True))
+
+
+@operator.group()
+def rekey() -> None:
+    """Replace the root key and its unseal shares, with a quorum of the current shares."""
+
+
+@rekey.command("init")
+@click.option("--key-shares", type=click.IntRange(1, 255), required=True)
+@click.option("--key-threshold", type=click.IntRange(1, 255), required=True)
+@address_option
+def rekey_init(key_shares: int, key_threshold: int, address: str, ca_cert: Path | None) -> None:
+    """Start a rekey to KEY_SHARES new shares, KEY_THRESHOLD of which will unseal."""
+    if key_threshold > key_shares:
+        raise click.BadParameter("the threshold cannot exceed the number of shares")
+    body = {"shares": key_shares, "threshold": key_threshold}
+    answer = call(address, ca_cert, "POST", "/sys/rekey/init", body, signed=True)
+    click.echo(f"Nonce        {answer['nonce']}")
+    click.echo(f"Progress     {answer['progress']} of {answer['required']} current shares")
+    click.echo(
+        f"Give {answer['required']} of the current unseal keys with "
+        f"`strongroom operator rekey submit --nonce {answer['nonce']}`."
+    )
+
+
+@rekey.command("submit")
+@click.argument("share", required=False)
+@click.option("--nonce", envvar="STRONGROOM_REKEY_NONCE", required=True)
+@address_option
+def rekey_submit(share: str | None, nonce: str, address: str, ca_cert: Path | None) -> None:
+    """Give one current unseal share to the rekey named by --nonce."""
+    require_private_channel(address)
+    if share is None:
+        share = click.prompt("Current unseal key", hide_input=True)
+    body = {"nonce": nonce, "key": share}
+    answer = call(address, ca_cert, "POST", "/sys/rekey/update", body, signed=True)
+    if not answer.get("complete"):
+        click.echo(f"Progress     {answer['progress']} of {answer['required']} current shares")
+        return
+    _print_shares(answer["keys"])
+    click.echo()
+    click.echo(
+        f"The root key is replaced: {answer['threshold']} of these {len(answer['keys'])} "
+        "keys unseal from now on, and the old unseal keys no longer do. "
+        "They are shown once."
+    )
+
+
+@rekey.command("cancel")
+@click.option("--nonce", envvar="STRONGROOM_REKEY_NONCE", required=True)
+@address_option
+def rekey_cancel(nonce: str, address: str, ca_cert: Path | None) -> None:
+    """Abandon the rekey named by --nonce; the current shares stay valid."""
+    call(address, ca_cert, "POST", "/sys/rekey/cancel", {"nonce": nonce}, signed=True)
+    click.echo("Rekey cancelled; the current unseal keys stay valid.")
+
+
+operator.add_command(access_key)

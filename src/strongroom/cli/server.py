@@ -65,7 +65,16 @@ def _uvicorn_options(config: Config) -> dict[str, object]:
 @click.option("--workers", type=int, help="Worker processes (dev mode).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="strongroom.toml")
 @click.option("--access-key", help="Dev only: fix the access key id.")
-@click.option("--secret-key", help="Dev only: fix the secret access key.")
+@click.option(
+    "--secret-key",
+    help="Dev only: fix the secret access key (shown by `ps`: prefer STRONGROOM_SECRET_KEY "
+    "or --secret-key-file).",
+)
+@click.option(
+    "--secret-key-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Dev only: read the fixed secret access key from this file.",
+)
 @click.option("--account-id", help="Dev only: fix the account id.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def server(
@@ -77,6 +86,7 @@ def server(
     config_file: Path | None,
     access_key: str | None,
     secret_key: str | None,
+    secret_key_file: Path | None,
     account_id: str | None,
     log_level: str | None,
 ) -> None:
@@ -95,6 +105,7 @@ def server(
             "workers": workers,
             "access_key": access_key,
             "secret_key": secret_key,
+            "secret_key_file": secret_key_file,
             "account_id": account_id,
             "log_level": log_level,
         },
@@ -116,6 +127,8 @@ def server(
     options = _uvicorn_options(config)  # after the init check: it needs init's TLS files
     if config.dev:
         key = app_module.dev_bootstrap(app)  # the dev seal warns loudly on stderr
+        if key is None:  # a server start always settles a key
+            raise click.ClickException("No dev access key could be made.")
         lines = _exports(
             config, key.principal.access_key_id, key.secret_access_key, key.principal.account_id
         )

@@ -1,8 +1,8 @@
 """Every cryptographic primitive Strongroom uses, and nothing else calls `cryptography`."""
 
 from strongroom.crypto.aead import Aead, AuthenticationFailed
+from strongroom.crypto.compare import equal
 from strongroom.crypto.kdf import HkdfExpander, hkdf_sha256
-from strongroom.crypto.mac import equal, hmac_sha256
 from strongroom.crypto.random import RandomBytes, random_bytes, system_random
 
 __all__ = [
@@ -12,7 +12,6 @@ __all__ = [
     "RandomBytes",
     "equal",
     "hkdf_sha256",
-    "hmac_sha256",
     "random_bytes",
     "system_random",
 ]

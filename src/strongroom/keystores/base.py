@@ -31,6 +31,15 @@ class KeyStore(Protocol):
         """Erase every version of `key_id`'s material. Irreversible."""
         ...
 
+    def scrub(self) -> None:
+        """Make material destroyed so far unrecoverable from wherever the store keeps it.
+
+        `destroy` runs inside the caller's transaction, where nothing can be scrubbed yet:
+        the caller calls this once that transaction has committed. Cheap when nothing was
+        destroyed; on failure the work stays owed and the next call tries again.
+        """
+        ...
+
     def forget(self) -> None:
         """Drop any material cached in memory."""
         ...

@@ -2,6 +2,10 @@
 
 Material is stored at `<key id>/<version>` in its view and cached in memory once read
 (material never changes, so the cache needs no invalidation except on destroy).
+`destroy` deletes the records inside the caller's transaction; `scrub` (after the commit)
+then erases them from storage's files (`View.scrub`). Whether a scrub is owed is kept in
+memory and starts true, so the first scrub of every process runs: a process that crashed
+between a destruction's commit and its scrub is covered by the next one.
 
 Payload (version 1):  salt (16) | nonce (12) | AES-256-GCM ciphertext || tag (16)
 The message key is HKDF-SHA256 with the material as input key, `EXTRACT_SALT` as salt and
@@ -40,6 +44,7 @@ class SoftwareKeyStore:
         self._view = view
         self._random = random
         self._material: dict[tuple[str, int], HkdfExpander] = {}
+        self._scrub_owed = True  # a previous process may have died before its scrub
 
     def generate(self, key_id: str, version: int) -> None:
         """Make 256 random bits for `version` of `key_id` and store them."""
@@ -82,8 +87,24 @@ class SoftwareKeyStore:
         with self._view.transaction() as txn:
             for path, _ in list(txn.scan(key_id + "/")):
                 txn.delete(path)
+        self._scrub_owed = True
         for cached in [k for k in self._material if k[0] == key_id]:
             del self._material[cached]
+
+    def scrub(self) -> None:
+        """Erase destroyed material from storage's files, if a scrub is owed.
+
+        One is owed after a `destroy` and when the process starts. Call it outside any
+        transaction; if it fails, it stays owed.
+        """
+        if not self._scrub_owed:
+            return
+        self._scrub_owed = False  # cleared first: a destroy meanwhile owes another scrub
+        try:
+            self._view.scrub()
+        except BaseException:
+            self._scrub_owed = True
+            raise
 
     def forget(self) -> None:
         """Drop cached material (on seal, or after state was wiped underneath)."""

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 
 from strongroom.clock import Clock
+from strongroom.crypto import RandomBytes, system_random
 from strongroom.scheduler.lease import try_acquire
 from strongroom.storage.base import Storage
 
@@ -32,13 +33,15 @@ class Scheduler:
         interval: float,
         jobs: list[Job],
         is_ready: Callable[[], bool],
+        random: RandomBytes = system_random,
     ) -> None:
+        """`random` draws the lease holder id, unique to this process and this start."""
         self._storage = storage
         self._clock = clock
         self._interval = interval
         self._jobs = jobs
         self._is_ready = is_ready
-        self._holder = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self._holder = f"{os.getpid()}-{random(4).hex()}"
         self._task: asyncio.Task[None] | None = None
 
     def run_once(self) -> bool:

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 
 from strongroom.crypto import shamir
-from strongroom.crypto.mac import equal
+from strongroom.crypto.compare import equal
 from strongroom.crypto.random import RandomBytes, system_random
 from strongroom.seal.base import ROOT_KEY_BYTES, InvalidShareError, SealError
 

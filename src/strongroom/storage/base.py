@@ -17,6 +17,12 @@ other threads of the process wait for one.
 items. Inside a transaction it is consistent; outside, each page is a snapshot, so a path comes
 at most once and in order, but a write made meanwhile may or may not be seen.
 
+Deleting is not erasing until `scrub()`: a deleted or overwritten value may linger in the
+store's files (a journal, free space) after the delete commits. `scrub()` is what makes
+every delete committed before it unrecoverable from those files, as far as the backend can
+(memory: nothing lingers; SQLite: fully; PostgreSQL: best effort, see its module). Callers
+that destroy something (key material) scrub after the destroying transaction commits.
+
 `data_version()` lets caches above tell cheaply whether any *other* process or connection
 has committed since they last looked (several workers share one database). It moves after
 another connection's commit; the store's own commits do not move it (its caller knows them).
@@ -84,6 +90,20 @@ class Storage(Reader, Protocol):
         """A number that changes when another connection or process commits.
 
         Unchanged by this object's own commits and by rollbacks. Cheap, but not free.
+        """
+        ...
+
+    def scrub(self) -> None:
+        """Make every delete and overwrite committed so far unrecoverable from the files.
+
+        Afterwards no file the store keeps holds the bytes of a value deleted or replaced
+        before the call, as far as the backend can promise (each says what it promises).
+        Values still stored are untouched, and so is every path. Idempotent; costs a journal
+        flush, so call it after destroying something, not on every write. Never inside a
+        transaction: on a thread that holds one it raises RuntimeError, like every other
+        call. If other connections keep it from finishing it raises StorageUnavailableError;
+        the deleted bytes may then remain until a later `scrub()` succeeds, so a caller
+        that must erase tries again later.
         """
         ...
 

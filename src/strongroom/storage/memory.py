@@ -4,7 +4,9 @@ Nothing survives the process, so "durable" means "visible to every later call". 
 guards the data and is held only briefly; a second lock serializes writers, and a transaction
 holds it from `with` to the end, buffering its writes and applying them all at once under the
 data lock, so readers see all of a transaction or none of it. There is no other connection,
-so `data_version()` never changes.
+so `data_version()` never changes. A deleted value is dropped from the dict at once and
+there are no files, so `scrub()` has nothing to do (whatever the Python heap still holds
+until reused is out of reach of any store, and gone with the process).
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ class MemoryStorage:
         """Always 0: no other connection can commit to a private in-memory store."""
         self._check_usable()
         return 0
+
+    def scrub(self) -> None:
+        """Nothing to erase: deleted values are already unreachable and nothing is on disk."""
+        self._check_usable()
 
     def close(self) -> None:
         """Drop the data; later calls raise StorageUnavailableError."""

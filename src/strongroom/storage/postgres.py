@@ -12,6 +12,16 @@ Invariants:
   another connection commits a write, like SQLite's `PRAGMA data_version`. (A transaction id
   would move for every transaction in the cluster, including other applications'.)
 - Commits are durable: `synchronous_commit` is turned back on if the server has it off.
+- `scrub()` is best effort, because PostgreSQL has no `secure_delete`: it runs `VACUUM` on
+  the entries table (outside any transaction; the connection is in autocommit), which
+  removes dead row versions from heap and index pages and lets their space be reused,
+  instead of waiting for autovacuum. It cannot promise the bytes are gone: a version still
+  visible to another session's older snapshot is kept; pruned space is not zeroed and
+  holds old bytes until reused; the server's WAL (`pg_wal`, archives, replicas) and base
+  backups keep the values until recycled or expired, all out of reach of a client.
+  `VACUUM FULL` would rewrite the table into new files but locks out every node while it
+  runs, so it is not done. Against whoever holds such files, what erases a value is
+  deleting the barrier key term it was encrypted under (`strongroom operator rotate`).
 - psycopg is imported when a PostgresStorage is made, so the package works without it.
 - One connection per object behind one re-entrant lock; a lost connection is reopened on the
   next call (the call that saw it fail raises StorageUnavailableError).
@@ -95,6 +105,11 @@ class PostgresStorage(SqlSession["psycopg.Connection[Any]"]):
             if not rows:
                 raise StorageCorruptError("the strongroom_meta table lost its counter row")
             return int(rows[0][0]) - self._own_commits
+
+    def scrub(self) -> None:
+        """`VACUUM strongroom_entries`: best effort only (see the module docstring)."""
+        with self._lock:
+            self._execute(self._handle(), "VACUUM strongroom_entries")
 
     def close(self) -> None:
         """Close the connection (waiting for another thread's transaction); idempotent."""

@@ -12,6 +12,20 @@ Invariants:
   keep transactions short and do no slow work inside them.
 - `data_version()` is `PRAGMA data_version`: it changes when another connection (another
   SqliteStorage object or process) commits, and not for this object's own commits.
+- Deleted bytes are overwritten: every connection runs with `secure_delete=ON` (checked),
+  whatever the library's compile-time default, so a delete or overwrite writes its pages
+  with the freed cells and freed pages zeroed. The earlier page images, which still hold
+  the value, stay in the WAL, and in the main file until a checkpoint copies the new pages
+  over them. `scrub()` is `wal_checkpoint(TRUNCATE)`, which does both: it checkpoints every
+  frame, then truncates the WAL to zero bytes. Its result is checked: another connection
+  reading an older snapshot keeps it from finishing, and while it waits for that reader it
+  holds every writer off. So each try waits only `SCRUB_WAIT` (waiting `busy_timeout` would
+  make writers everywhere time out), then leaves writers as long before the next; after
+  `SCRUB_ATTEMPTS` tries, StorageUnavailableError, and the caller tries again later. (A
+  replicator that keeps a read open on purpose, such as Litestream, makes every scrub fail.)
+  Values deleted while a build with `secure_delete` off wrote the file may survive in free
+  space; only `VACUUM` clears those, and it rewrites the whole file, so that is left to the
+  operator.
 - The file is created 0600 (its WAL and shm inherit that mode), missing directories 0700.
   The file carries an application id, so a foreign or damaged file is refused with
   StorageCorruptError instead of being written to.
@@ -22,6 +36,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -33,6 +48,8 @@ __all__ = ["SqliteStorage"]
 
 APPLICATION_ID = 0x53524F4D  # "SROM" in the SQLite header: this file is a Strongroom store
 SCHEMA_VERSION = 1  # PRAGMA user_version
+SCRUB_ATTEMPTS = 10  # wal_checkpoint(TRUNCATE) tries before scrub() gives up
+SCRUB_WAIT = 0.05  # seconds a try waits for readers (holding writers off), and then yields
 
 _CREATE = "CREATE TABLE entries (path TEXT NOT NULL PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
 _SQL = entry_statements("entries", "?")
@@ -100,6 +117,41 @@ class SqliteStorage(SqlSession[sqlite3.Cursor]):
             except sqlite3.Error as exc:
                 raise self._error(exc) from exc
         return int(row[0])
+
+    def scrub(self) -> None:
+        """`PRAGMA wal_checkpoint(TRUNCATE)` until it completes, at most SCRUB_ATTEMPTS times.
+
+        Once a try completes, every page image in the WAL (old versions of deleted values
+        among them) has been checkpointed and the WAL truncated to zero bytes; with
+        `secure_delete` the main file holds only zeroes where deleted values were. Each try
+        holds this store's lock and waits at most SCRUB_WAIT for other connections; between
+        tries the lock is free and writers get SCRUB_WAIT to go first, so a scrub delays a
+        writer by about SCRUB_WAIT, never by `busy_timeout`. If no try completes (a reader
+        kept an old snapshot throughout): StorageUnavailableError.
+        """
+        for attempt in range(SCRUB_ATTEMPTS):
+            if attempt:
+                time.sleep(SCRUB_WAIT)  # the writers the last try held off go first
+            with self._lock:
+                if self._checkpoint_truncate(self._handle()):
+                    return
+        raise StorageUnavailableError(
+            f"could not checkpoint the WAL of the SQLite store {self._path}: another "
+            f"connection kept reading an older snapshot through {SCRUB_ATTEMPTS} tries; "
+            "deleted values may remain in its files until a later scrub succeeds"
+        )
+
+    def _checkpoint_truncate(self, cur: sqlite3.Cursor) -> bool:
+        """One `wal_checkpoint(TRUNCATE)` waiting at most SCRUB_WAIT; True if it completed."""
+        try:
+            cur.execute(f"PRAGMA busy_timeout={round(SCRUB_WAIT * 1000)}")
+            try:
+                busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                cur.execute(f"PRAGMA busy_timeout={round(self._busy_timeout * 1000)}")
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        return bool(busy == 0)
 
     def close(self) -> None:
         """Close the connection (waiting for another thread's transaction); idempotent."""
@@ -228,6 +280,10 @@ def _configure(conn: sqlite3.Connection, path: str) -> None:
         )
     conn.execute("PRAGMA synchronous=FULL")  # fsync the WAL at every commit
     conn.execute("PRAGMA fullfsync=ON")  # macOS: F_FULLFSYNC, so FULL means the platter
+    # Zero what a delete or overwrite frees, whatever the library's compile-time default.
+    secure = conn.execute("PRAGMA secure_delete=ON").fetchone()
+    if secure is None or secure[0] != 1:
+        raise StorageUnavailableError(f"the SQLite store {path} cannot turn on secure_delete")
     conn.execute("PRAGMA trusted_schema=OFF")
     conn.execute("PRAGMA cell_size_check=ON")  # notice damaged pages early, not by luck
 

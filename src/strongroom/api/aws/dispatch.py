@@ -2,9 +2,13 @@
 
 Order of checks, as AWS does them: target names a known service; the server is unsealed;
 the SigV4 signature verifies and its scope names a valid region and that service; the
-operation exists and is built; the body matches the model. The one audit hook records the
-request before the operation runs (if it cannot, the operation does not run: rule 8) and
-its outcome before the answer leaves. Then the operation runs; it authorizes first.
+operation exists and is built; the body matches the model. Then the operation runs; it
+authorizes first.
+
+Audit: when the `AuditLog` has a sink (none is wired yet, so today nothing is recorded),
+the request is recorded before the operation runs (if it cannot be, the operation does not
+run: rule 8) and its outcome before the answer leaves. A record names the request id,
+phase, principal, region, operation and error code; no parameter is recorded.
 """
 
 from __future__ import annotations
@@ -105,6 +109,7 @@ class AwsDispatcher:
                 raise errors.UnrecognizedClientException(
                     "The security token included in the request is invalid."
                 )
+            self._access_keys.note_use(key.access_key_id, credential.region, credential.service)
             caller = Caller(key.principal, credential.region, self._authorizer)
             if self._audit.enabled:  # fail closed: an unrecordable call does not run
                 self._record(request_id, caller, target, "request", None)
@@ -129,7 +134,7 @@ class AwsDispatcher:
                 raise errors.UnknownOperationException("")
             self._operations[key] = operation
         if op_name not in binding.operations:
-            raise errors.NotImplementedYet(
+            raise errors.UnsupportedOperationException(
                 f"{binding.model.target_prefix}.{op_name} is not supported by Strongroom yet."
             )
         return operation

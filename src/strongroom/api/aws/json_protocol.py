@@ -1,15 +1,18 @@
 """AWS JSON 1.1 on the server side: request body in, response body out, errors, X-Amz-Target.
 
 - `parse_body` turns request bytes into the top-level JSON object (an empty body is `{}`),
-  or raises `SerializationException` in Coral's words. Member types and constraints are
-  the model's job (`model.py`), not this module's.
+  or raises `SerializationException` in Coral's words: for bytes that are not JSON, not
+  UTF-8, escape a lone surrogate, hold a number beyond a double, or nest deeper than
+  orjson's fixed limit (1024 levels; orjson parses without Python recursion). Member types
+  and constraints are the model's job (`model.py`), not this module's.
 - `encode_body` turns a service result into JSON bytes: `bytes` become base64 strings and
   `datetime`s epoch seconds (naive ones are UTC), as botocore's JSON parser expects.
 - `encode_error` writes `{"__type": code, "message": message}`: KMS, SSM and Secrets
   Manager send a lowercase "message" (botocore reads either case).
 
 Invariants: no message here echoes the body (it may hold a plaintext); orjson does all the
-JSON work, once per request.
+JSON work, once per request; `encode_error` never raises (text that is not valid Unicode,
+such as a path decoded with surrogateescape, is written with "?" in its place).
 """
 
 from __future__ import annotations
@@ -68,4 +71,12 @@ def encode_body(result: Mapping[str, Any]) -> bytes:
 
 def encode_error(code: str, message: str, *, message_key: str = "message") -> bytes:
     """An error body as AWS JSON services send it: `{"__type": code, "message": message}`."""
-    return orjson.dumps({"__type": code, message_key: message})
+    try:
+        return orjson.dumps({"__type": code, message_key: message})
+    except orjson.JSONEncodeError:  # a lone surrogate: orjson writes only valid UTF-8
+        return orjson.dumps({"__type": _valid(code), message_key: _valid(message)})
+
+
+def _valid(text: str) -> str:
+    """`text` with every code point UTF-8 cannot hold (lone surrogates) replaced by "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")

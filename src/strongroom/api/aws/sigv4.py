@@ -13,15 +13,30 @@ Invariants:
   expected signature or the canonical request (it may echo what the client sent).
 - Header auth (Authorization + X-Amz-Date or Date) and presigned query auth
   (X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature) are both
-  accepted, never together. `host` must be signed. X-Amz-Security-Token is only data.
+  accepted, never together. X-Amz-Security-Token is only data, but it must be signed.
+- The signature covers everything the server acts on, in both forms: `host`, every
+  `x-amz-*` header the request carries (X-Amz-Target names the operation, X-Amz-Date the
+  time, X-Amz-Content-Sha256 the payload hash, X-Amz-Security-Token the session),
+  `content-type` when sent, and in header auth the Date header when it gives the time.
+  Any of them left out of SignedHeaders is an `InvalidSignatureException` naming it, as
+  AWS words it for `host`; so no signed request can be replayed as another operation,
+  at another time or with another body. It is checked on the header names as received,
+  before the time, the scope or the access key, so it tells nothing about keys. (The
+  query is always signed whole. `x-amzn-*` names are not `x-amz-*`: SDKs leave
+  X-Amzn-Trace-Id unsigned.)
+- The payload is always signed by its hash (every service served here is JSON or query,
+  never S3): see `sigv4_canonical`.
 - The request time lies within `max_skew_seconds` of the injected clock, both ways; a
   presigned request may be older, up to its X-Amz-Expires. The scope is
   `<key>/<request day>/<region>/<service>/aws4_request`; the caller checks region and
   service against what it serves.
 - hashlib/hmac serve here because SigV4 is a wire protocol, not key material: no key that
   Strongroom protects passes through this module. HMAC-SHA256 is RFC 2104 over hashlib
-  states; derived signing keys (per secret and scope), parsed scopes and request times are
-  kept in small dicts emptied when full. Verification takes no lock.
+  states; derived signing keys (per secret and scope), parsed scopes, request times and
+  parsed SignedHeaders lists are kept in small dicts emptied when full. Verification
+  takes no lock. The coverage check costs one C-level frozenset check over the header
+  names for a request that carries no header outside the signed ones and the usual
+  transport names (`_USUALLY_UNSIGNED`); only other requests take the exact, slower path.
 """
 
 from __future__ import annotations
@@ -34,7 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import mktime_tz, parsedate_tz
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from strongroom.api.aws.sigv4_canonical import MISMATCH, canonical_request, query_pairs
 from strongroom.api.aws.sigv4_parse import (
@@ -55,6 +70,7 @@ __all__ = ["Credential", "SigV4Verifier"]
 
 _TERMINATOR = b"aws4_request"
 _CACHE_SIZE = 512
+_CACHED_LIST_BYTES = 512  # longer SignedHeaders lists are parsed each time, never kept
 _SHA256_BLOCK = 64
 
 _K = TypeVar("_K")
@@ -64,6 +80,42 @@ if TYPE_CHECKING:
 
 _UNKNOWN_KEY = "The security token included in the request is invalid."
 _HOST_UNSIGNED = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+_MUST_BE_SIGNED = "'{}' must be a 'SignedHeader' in the AWS Authorization."
+_COVERED_PREFIX = b"x-amz-"
+# Names the coverage rule never applies to and that clients commonly leave unsigned (the
+# transport's own, the SDKs' retry bookkeeping, what a reverse proxy adds). Only a fast
+# path: a request carrying any other unsigned name gets the exact check.
+_USUALLY_UNSIGNED = frozenset(
+    [
+        b"accept",
+        b"accept-encoding",
+        b"amz-sdk-invocation-id",
+        b"amz-sdk-request",
+        b"authorization",
+        b"connection",
+        b"content-length",
+        b"expect",
+        b"forwarded",
+        b"keep-alive",
+        b"te",
+        b"transfer-encoding",
+        b"user-agent",
+        b"via",
+        b"x-amzn-trace-id",
+        b"x-forwarded-for",
+        b"x-forwarded-host",
+        b"x-forwarded-port",
+        b"x-forwarded-proto",
+        b"x-real-ip",
+    ]
+)
+
+
+class _SignedHeaders(NamedTuple):
+    """A SignedHeaders list, parsed once per distinct value sent."""
+
+    names: tuple[bytes, ...]  # lowercased and sorted, as the canonical request lists them
+    allowed: frozenset[bytes]  # `names` and `_USUALLY_UNSIGNED`: what may go unchecked
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +131,15 @@ class Credential:
 class SigV4Verifier:
     """Checks AWS4-HMAC-SHA256 signatures against secrets from `lookup_secret`."""
 
-    __slots__ = ("_clock", "_keys", "_lookup_secret", "_max_skew", "_scopes", "_stamps")
+    __slots__ = (
+        "_clock",
+        "_keys",
+        "_lookup_secret",
+        "_max_skew",
+        "_scopes",
+        "_signed",
+        "_stamps",
+    )
 
     def __init__(
         self,
@@ -95,6 +155,7 @@ class SigV4Verifier:
         self._stamps: dict[bytes, int] = {}
         self._scopes: dict[bytes, tuple[Credential, bytes]] = {}
         self._keys: dict[tuple[str, bytes], tuple[_Hash, _Hash]] = {}
+        self._signed: dict[bytes, _SignedHeaders] = {}
 
     def verify(
         self,
@@ -117,18 +178,21 @@ class SigV4Verifier:
             auth = query_auth(presigned, pairs)
         else:
             raise MissingAuthenticationToken(MISSING_TOKEN)
-        names = auth.signed_headers.lower().split(b";")
-        if b"host" not in names and b":authority" not in names:
-            raise InvalidSignatureException(_HOST_UNSIGNED)
+        signed = self._signed.get(auth.signed_headers)
+        if signed is None:
+            signed = _parse_signed_headers(auth.signed_headers)
+            if len(auth.signed_headers) <= _CACHED_LIST_BYTES:  # cached before it is trusted
+                _remember(self._signed, auth.signed_headers, signed)
+        if not signed.allowed.issuperset(first):
+            _check_coverage(first, signed.allowed, auth.presigned)
         stamp, when = self._request_time(auth.stamp)
         self._check_time(stamp, when, auth.expires)
         credential, scope = self._scope(auth.credential, stamp)
         secret = self._lookup_secret(credential.access_key_id)
         if secret is None:
             raise UnrecognizedClientException(_UNKNOWN_KEY)
-        names.sort()
         canonical = canonical_request(
-            method, raw_path, pairs, auth.presigned, names, headers, first, body
+            method, raw_path, pairs, auth.presigned, signed.names, headers, first, body
         )
         inner, outer = self._signing_key(secret, scope)
         mac = inner.copy()  # HMAC-SHA256(kSigning, string to sign), from cached pad states
@@ -141,10 +205,11 @@ class SigV4Verifier:
         return credential
 
     def forget(self) -> None:
-        """Drop every cached signing key, scope and time (call it when sealing)."""
+        """Drop every cached signing key, scope, time and header list (call it when sealing)."""
         self._keys.clear()
         self._scopes.clear()
         self._stamps.clear()
+        self._signed.clear()
 
     def _request_time(self, sent: bytes) -> tuple[bytes, int]:
         """The request time as ISO 8601 basic and as epoch seconds (X-Amz-Date or Date)."""
@@ -205,6 +270,34 @@ class SigV4Verifier:
             )
             _remember(self._keys, cache_key, states)
         return states
+
+
+def _parse_signed_headers(sent: bytes) -> _SignedHeaders:
+    """A SignedHeaders list as sent, lowercased and sorted; `host` must be in it."""
+    names = sent.lower().split(b";")
+    if b"host" not in names and b":authority" not in names:
+        raise InvalidSignatureException(_HOST_UNSIGNED)
+    return _SignedHeaders(tuple(sorted(names)), _USUALLY_UNSIGNED.union(names))
+
+
+def _check_coverage(first: dict[bytes, bytes], allowed: frozenset[bytes], presigned: bool) -> None:
+    """Refuse a request carrying an `x-amz-*` or Content-Type header left out of the
+    signature, or (header auth) a Date header giving the time unsigned. `allowed` is the
+    signed names and `_USUALLY_UNSIGNED` (which holds no covered name). Names the first
+    such header in sorted order, so the message does not depend on header order."""
+    date_is_time = not presigned and b"x-amz-date" not in first
+    uncovered = [
+        name
+        for name in first
+        if name not in allowed
+        and (
+            name.startswith(_COVERED_PREFIX)
+            or name == b"content-type"
+            or (name == b"date" and date_is_time)
+        )
+    ]
+    if uncovered:
+        raise InvalidSignatureException(_MUST_BE_SIGNED.format(min(uncovered).decode("latin-1")))
 
 
 def _remember(cache: dict[_K, _V], key: _K, value: _V) -> None:

@@ -12,9 +12,13 @@ Invariants:
   request's X-Amz-Signature is left out.
 - Canonical headers: the signed names sent, values trimmed and inner runs of spaces
   collapsed; the values of a repeated name joined with ',' in the order sent.
-- X-Amz-Content-Sha256, when sent, is the signed payload hash: UNSIGNED-PAYLOAD, or
-  exactly sha256(body), else `InvalidSignatureException`. Without it the body's own hash
-  is signed.
+- The signed payload hash is always sha256(body): every service served here (KMS and the
+  /sys operator API, JSON and query protocols) hashes its payload, as AWS's own JSON and
+  query services do. X-Amz-Content-Sha256, when sent, must be exactly that hash; any
+  other value, UNSIGNED-PAYLOAD and the STREAMING-* forms included (S3's alone), is the
+  `InvalidSignatureException` of a mismatched signature, which is what AWS answers a
+  non-S3 request signed over UNSIGNED-PAYLOAD. (That the header is itself signed is
+  checked by `sigv4`.)
 - The result is never put in a message: it is only hashed. hashlib serves here because
   SigV4 is a wire protocol, not key material.
 """
@@ -34,7 +38,6 @@ MISMATCH = (
     "Check your AWS Secret Access Key and signing method. "
     "Consult the service documentation for details."
 )
-_UNSIGNED_PAYLOAD = b"UNSIGNED-PAYLOAD"
 
 
 def canonical_request(
@@ -42,7 +45,7 @@ def canonical_request(
     raw_path: str,
     pairs: list[tuple[bytes, bytes]],
     presigned: bool,
-    names: list[bytes],
+    names: Sequence[bytes],
     headers: Sequence[tuple[bytes, bytes]],
     first: dict[bytes, bytes],
     body: bytes,
@@ -123,7 +126,7 @@ def _repeated(
 
 
 def _canonical_headers(
-    names: list[bytes], first: dict[bytes, bytes], repeated: dict[bytes, list[bytes]] | None
+    names: Sequence[bytes], first: dict[bytes, bytes], repeated: dict[bytes, list[bytes]] | None
 ) -> list[bytes]:
     """`name:value` lines of the signed headers sent: values trimmed, inner runs of spaces
     collapsed, the values of a repeated name joined with ',' in order."""
@@ -139,13 +142,12 @@ def _canonical_headers(
 
 
 def _payload_hash(declared: bytes | None, body: bytes) -> bytes:
-    """The signed payload hash: X-Amz-Content-Sha256 if sent (UNSIGNED-PAYLOAD, or it must
-    be the body's hash), else the body's hash."""
+    """The signed payload hash: the body's, which X-Amz-Content-Sha256 must equal if sent
+    (UNSIGNED-PAYLOAD is refused: the body of a JSON or query request is always signed)."""
+    digest = hashlib.sha256(body).hexdigest().encode("ascii")
     if declared is None:
-        return hashlib.sha256(body).hexdigest().encode("ascii")
+        return digest
     declared = declared.strip()
-    if declared == _UNSIGNED_PAYLOAD:
-        return declared
-    if declared.lower() != hashlib.sha256(body).hexdigest().encode("ascii"):
+    if declared.lower() != digest:
         raise InvalidSignatureException(MISMATCH)
     return declared

@@ -1,8 +1,9 @@
-"""The operator's view of the seal: status, unseal by shares, seal.
+"""The operator's view of the seal: status, unseal by shares, seal, key-term rotation.
 
-Unseal shares are held only in memory until the threshold is met; the combined candidate
-is checked by opening the keyring, and a wrong one resets progress without saying which
-share was bad.
+Unseal shares are held only in memory, per attempt (`share_attempts`): the first share
+starts an attempt and returns its nonce, later shares name it. When an attempt reaches the
+threshold its candidate root key is checked by opening the keyring; a wrong one discards
+that attempt alone and says that a share was refused, without saying which.
 
 When several processes share the storage (`--workers N`), sealing one seals them all: the
 seal writes a core marker, and every process looks for it whenever the storage's data
@@ -12,22 +13,32 @@ the server starts again in dev mode or is unsealed with shares.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from strongroom.api.sys.share_attempts import Attempts
 from strongroom.barrier import Barrier, InvalidRootKey
+from strongroom.barrier.term_rotation import TermRotation
+from strongroom.crypto import RandomBytes
 from strongroom.errors import StrongroomError
-from strongroom.seal import SealConfig, Unsealer
+from strongroom.seal import InvalidShareError, SealConfig, Unsealer
 
 SEAL_CONFIG = "seal-config"
 SEALED_MARKER = "operator-sealed"
 
 
 class UnsealFailed(StrongroomError):
-    """The shares submitted do not reconstruct the root key."""
+    """The shares of an attempt do not reconstruct the root key."""
 
     code = "InvalidUnsealKeys"
+
+
+def read_seal_config(barrier: Barrier) -> SealConfig | None:
+    """How the root key is split, or None for a seal without shares (dev key file)."""
+    data = barrier.read_core(SEAL_CONFIG)
+    return None if data is None else SealConfig.from_json(data)
 
 
 class Operator:
@@ -36,19 +47,23 @@ class Operator:
     def __init__(
         self,
         barrier: Barrier,
+        rotation: TermRotation,
         on_unseal: Callable[[], None],
         on_seal: Callable[[], None],
         auto_unseal: bool,
+        random: RandomBytes,
+        now: Callable[[], float],
         shared: bool = False,
     ) -> None:
         self._barrier = barrier
+        self._rotation = rotation
         self._on_unseal = on_unseal
         self._on_seal = on_seal
         self._auto_unseal = auto_unseal
         self._shared = shared
         self._seen_version: int | None = None
         self._lock = threading.Lock()
-        self._unsealer: Unsealer | None = None
+        self._attempts: Attempts[Unsealer] = Attempts(random, now)
 
     def is_sealed(self) -> bool:
         """Whether this process is sealed, after following a seal made by another process."""
@@ -61,53 +76,69 @@ class Operator:
                     self._seal_here()
         return self._barrier.sealed
 
-    def _config(self) -> SealConfig | None:
-        data = self._barrier.read_core(SEAL_CONFIG)
-        return None if data is None else SealConfig.from_json(data)
-
     def status(self) -> dict[str, Any]:
-        """What `strongroom operator status` shows."""
-        config = self._config()
+        """What `strongroom operator status` shows (no credentials needed: nothing secret)."""
+        config = read_seal_config(self._barrier)
+        sealed = self.is_sealed()
         status: dict[str, Any] = {
             "initialized": self._barrier.is_initialized(),
-            "sealed": self.is_sealed(),
+            "sealed": sealed,
             "seal_type": "dev" if self._auto_unseal else "shamir",
         }
         if config is not None:
             status["threshold"] = config.threshold
             status["shares"] = config.shares
-            status["progress"] = self._unsealer.progress.submitted if self._unsealer else 0
+        if sealed:
+            status["unseal_attempts"] = len(self._attempts)
+        else:
+            with contextlib.suppress(StrongroomError):  # sealed meanwhile
+                status.update(self._rotation.status())
         return status
 
-    def submit_share(self, share: str) -> dict[str, Any]:
-        """Add one unseal share; unseal when the threshold is met."""
+    def submit_share(self, share: str, nonce: str | None) -> dict[str, Any]:
+        """Add one unseal share to the attempt `nonce` names, or start an attempt with it;
+        unseal when the attempt reaches the threshold."""
         with self._lock:
             if not self._barrier.sealed:
                 return self.status()
-            config = self._config()
+            config = read_seal_config(self._barrier)
             if config is None:
                 raise UnsealFailed("This server has no Shamir seal to unseal with shares.")
-            if self._unsealer is None:
-                self._unsealer = Unsealer(config)
-            progress = self._unsealer.submit(share)
+            attempt = (
+                self._attempts.start(Unsealer(config))
+                if nonce is None
+                else self._attempts.get(nonce)
+            )
+            try:
+                progress = attempt.collector.submit(share)
+            except InvalidShareError:
+                if nonce is None:  # an attempt whose first share is refused is not kept
+                    self._attempts.drop(attempt.nonce)
+                raise
             if progress.done:
-                candidate = self._unsealer.candidate()
-                self._unsealer = None
-                try:
-                    self._barrier.unseal(candidate or b"")
-                except InvalidRootKey:
-                    raise UnsealFailed(
-                        "The unseal shares do not reconstruct the root key; "
-                        "progress was reset. Submit the threshold of valid shares again."
-                    ) from None
-                self._barrier.delete_core(SEALED_MARKER)
-                self._on_unseal()
-        return self.status()
+                self._attempts.drop(attempt.nonce)
+                self._unseal_with(attempt.collector.candidate() or b"")
+        return {**self.status(), "nonce": attempt.nonce, "progress": progress.submitted}
 
-    def reset_progress(self) -> dict[str, Any]:
-        """Forget the shares submitted so far."""
+    def _unseal_with(self, candidate: bytes) -> None:
+        try:
+            self._barrier.unseal(candidate)
+        except InvalidRootKey:
+            raise UnsealFailed(
+                "A share was refused: the shares of this unseal attempt do not reconstruct "
+                "the root key, so at least one of them is not an unseal key of this server. "
+                "The attempt is discarded; other attempts are untouched."
+            ) from None
+        self._attempts.clear()
+        self._barrier.delete_core(SEALED_MARKER)
+        self._on_unseal()
+        self._rotation.resume()
+
+    def reset_attempt(self, nonce: str) -> dict[str, Any]:
+        """Discard the unseal attempt `nonce` names, and its shares."""
         with self._lock:
-            self._unsealer = None
+            self._attempts.get(nonce)  # an unknown nonce is an error, not a silent no-op
+            self._attempts.drop(nonce)
         return self.status()
 
     def seal(self) -> dict[str, Any]:
@@ -117,12 +148,18 @@ class Operator:
             self._barrier.write_core(SEALED_MARKER, b"sealed")
         return self.status()
 
+    def rotate(self) -> dict[str, Any]:
+        """Start a new barrier key term (`operator rotate`)."""
+        self._rotation.rotate()
+        return self.status()
+
     def clear_shared_seal(self) -> None:
         """Forget a seal made before this start (dev mode auto-unseals on every start)."""
         self._barrier.delete_core(SEALED_MARKER)
 
     def _seal_here(self) -> None:
         with self._lock:
+            self._rotation.stop(timeout=0)  # its next batch finds the barrier sealed
             self._barrier.seal()
-            self._unsealer = None
+            self._attempts.clear()
             self._on_seal()

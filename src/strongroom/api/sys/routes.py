@@ -1,24 +1,43 @@
-"""The operator API over HTTP: health, status, unseal, seal; and the dev-only reset.
+"""The operator API over HTTP; and the dev-only reset.
 
-GET  /sys/health   200 unsealed, 503 sealed, 501 not initialized
-GET  /sys/status   {"initialized", "sealed", "threshold", "shares", "progress"}
-POST /sys/unseal   {"key": "<share>"} or {"reset": true}      (no credentials: shares are)
-POST /sys/seal     SigV4-signed by a known access key
-POST /moto-api/reset   dev mode only, unsigned: wipe every service's state
+GET  /sys/health          200 unsealed, 503 sealed, 501 not initialized
+GET  /sys/status          initialized, sealed, seal type, shares, key term, rotation
+POST /sys/unseal          {"key", "nonce"?} or {"reset": true, "nonce"}: no credentials
+                          (the shares are), rate-limited per client address
+POST /sys/seal            signed: strongroom:Seal
+POST /sys/rotate          signed: strongroom:Rotate
+POST /sys/rekey/init      signed: strongroom:Rekey  {"shares", "threshold"}
+POST /sys/rekey/update    signed: strongroom:Rekey  {"nonce", "key"}
+POST /sys/rekey/cancel    signed: strongroom:Rekey  {"nonce"?}
+     /sys/access-keys...  signed: see api.sys.access_keys
+POST /moto-api/reset      dev mode only, unsigned: wipe every service's state
+
+Signed means SigV4 for the service `strongroom` by a known, active access key whose
+principal is authorized for the action, checked before anything else is done.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from strongroom.api.aws import errors as wire_errors
+from strongroom.api.aws.json_protocol import encode_error
 from strongroom.api.aws.sigv4 import Credential
 from strongroom.api.sys.operator import Operator
-from strongroom.errors import InvalidSignatureException, StrongroomError
+from strongroom.api.sys.rate_limit import RateLimiter
+from strongroom.api.sys.rekey import Rekey
+from strongroom.barrier import SEALED_MESSAGE
+from strongroom.errors import (
+    InvalidSignatureException,
+    ServiceUnavailable,
+    StrongroomError,
+    ValidationException,
+)
+from strongroom.identity import Principal
 
 log = logging.getLogger("strongroom.api")
 
@@ -28,12 +47,28 @@ OPERATOR_SERVICE = "strongroom"
 Authenticate = Callable[[str, str, bytes, Sequence[tuple[bytes, bytes]], bytes], Credential]
 """Verifies a SigV4-signed request or raises the AWS authentication error."""
 
-Authorize = Callable[[Credential, str], None]
-"""Raises AccessDeniedException unless the credential's principal may do the action."""
+Authorize = Callable[[Credential, str], Principal]
+"""The credential's principal if it may do the action, else AccessDeniedException."""
+
+Signed = Callable[[str], Principal]
+"""Authenticates the request at hand and authorizes one action; the signer's principal."""
+
+
+class SignedRoutes(Protocol):
+    """A group of signed routes under one path (access keys)."""
+
+    def handle(
+        self, method: str, path: str, body: bytes, signed: Signed
+    ) -> tuple[int, bytes] | None:
+        """(status, JSON body), or None when the path is not one of this group's."""
+        ...
+
+
+_REKEY_STEPS = ("/sys/rekey/init", "/sys/rekey/update", "/sys/rekey/cancel")
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
-    return status, orjson.dumps({"__type": code, "message": message})
+    return status, encode_error(code, message)  # never raises, even on a mangled path
 
 
 class SysRoutes:
@@ -42,14 +77,20 @@ class SysRoutes:
     def __init__(
         self,
         operator: Operator,
+        rekey: Rekey,
         authenticate: Authenticate,
         authorize: Authorize,
         reset: Callable[[], None] | None,
+        unseal_limit: RateLimiter,
+        access_keys: SignedRoutes | None = None,
     ) -> None:
         self._operator = operator
+        self._rekey = rekey
         self._authenticate = authenticate
         self._authorize = authorize
         self._reset = reset
+        self._unseal_limit = unseal_limit
+        self._access_keys = access_keys
 
     def handle(
         self,
@@ -60,10 +101,24 @@ class SysRoutes:
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
         request_id: str,
+        client: str | None = None,
     ) -> tuple[int, bytes]:
         """(status, JSON body) for one operator request; never raises."""
+
+        def signed(action: str) -> Principal:
+            # With several workers, follow what another one changed (a seal, a disabled
+            # key) before trusting this process's cache of access keys.
+            if self._operator.is_sealed():
+                raise ServiceUnavailable(SEALED_MESSAGE)
+            credential = self._authenticate(method, raw_path, query, headers, body)
+            if credential.service != OPERATOR_SERVICE:
+                raise InvalidSignatureException(
+                    f"Credential should be scoped to correct service: '{OPERATOR_SERVICE}'. "
+                )
+            return self._authorize(credential, action)
+
         try:
-            return self._route(method, path, raw_path, query, headers, body)
+            return self._route(method, path, headers, body, client, signed)
         except StrongroomError as error:
             return _error(*wire_errors.to_wire(error, None, request_id))
         except Exception:
@@ -75,10 +130,10 @@ class SysRoutes:
         self,
         method: str,
         path: str,
-        raw_path: str,
-        query: bytes,
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
+        client: str | None,
+        signed: Signed,
     ) -> tuple[int, bytes]:
         if path == "/sys/health" and method in ("GET", "HEAD"):
             status = self._operator.status()
@@ -86,33 +141,53 @@ class SysRoutes:
             return code, orjson.dumps(status)
         if path == "/sys/status" and method == "GET":
             return 200, orjson.dumps(self._operator.status())
-        if method == "POST" and _from_a_web_page(headers):
+        if method in ("POST", "PUT", "DELETE") and _from_a_web_page(headers):
             # A browser page may POST here without a preflight; operator tools never send
             # Origin. Refusing it keeps any web page from wiping or probing a local server.
             return _error(403, "AccessDeniedException", "Requests from web pages are refused.")
         if path == "/sys/unseal" and method == "POST":
-            request = _json_object(body)
-            if request.get("reset") is True:
-                return 200, orjson.dumps(self._operator.reset_progress())
-            share = request.get("key")
-            if not isinstance(share, str):
-                return _error(400, "ValidationException", "Give the unseal share as 'key'.")
-            return 200, orjson.dumps(self._operator.submit_share(share))
+            self._unseal_limit.check(client)
+            return 200, orjson.dumps(self._unseal(_json_object(body)))
         if path == "/sys/seal" and method == "POST":
-            status = self._operator.status()
-            if status["sealed"]:  # nothing to do, and no access key can be read to check
-                return 200, orjson.dumps(status)
-            credential = self._authenticate(method, raw_path, query, headers, body)
-            if credential.service != OPERATOR_SERVICE:
-                raise InvalidSignatureException(
-                    f"Credential should be scoped to correct service: '{OPERATOR_SERVICE}'. "
-                )
-            self._authorize(credential, "strongroom:Seal")
+            if self._operator.status()["sealed"]:  # nothing to do; no key could be read
+                return 200, orjson.dumps(self._operator.status())
+            signed("strongroom:Seal")
             return 200, orjson.dumps(self._operator.seal())
+        if path == "/sys/rotate" and method == "POST":
+            signed("strongroom:Rotate")
+            return 200, orjson.dumps(self._operator.rotate())
+        if path in _REKEY_STEPS and method == "POST":
+            signed("strongroom:Rekey")
+            return 200, orjson.dumps(self._rekey_step(path, _json_object(body)))
+        if path.startswith("/sys/access-keys") and self._access_keys is not None:
+            answer = self._access_keys.handle(method, path, body, signed)
+            if answer is not None:
+                return answer
         if path == "/moto-api/reset" and method == "POST" and self._reset is not None:
             self._reset()
             return 200, orjson.dumps({"status": "ok"})
         return _error(404, "NotFound", f"No route for {method} {path}.")
+
+    def _unseal(self, request: dict[str, Any]) -> dict[str, Any]:
+        nonce = request.get("nonce")
+        if nonce is not None and not isinstance(nonce, str):
+            raise ValidationException("The unseal 'nonce' is a string.")
+        if request.get("reset") is True:
+            if nonce is None:
+                raise ValidationException("Name the unseal attempt to reset by its 'nonce'.")
+            return self._operator.reset_attempt(nonce)
+        share = request.get("key")
+        if not isinstance(share, str):
+            raise ValidationException("Give the unseal share as 'key'.")
+        return self._operator.submit_share(share, nonce)
+
+    def _rekey_step(self, path: str, request: dict[str, Any]) -> dict[str, Any]:
+        step = path.removeprefix("/sys/rekey/")
+        if step == "init":
+            return self._rekey.start(request.get("shares"), request.get("threshold"))
+        if step == "update":
+            return self._rekey.submit(request.get("nonce"), request.get("key"))
+        return self._rekey.cancel(request.get("nonce"))
 
 
 def _from_a_web_page(headers: Sequence[tuple[bytes, bytes]]) -> bool:

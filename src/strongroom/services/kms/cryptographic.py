@@ -17,7 +17,7 @@ from strongroom.errors import (
     InvalidCiphertextException,
     InvalidKeyUsageException,
     NotFoundException,
-    NotImplementedYet,
+    UnsupportedOperationException,
     ValidationException,
 )
 from strongroom.services.caller import Caller
@@ -44,7 +44,9 @@ def _check_context(context: Mapping[str, str] | None) -> None:
 
 def _refuse_extras(recipient: object, dry_run: bool) -> None:
     if recipient is not None:
-        raise NotImplementedYet("Recipient (attested enclaves) is not supported by Strongroom.")
+        raise UnsupportedOperationException(
+            "Recipient (attested enclaves) is not supported by Strongroom."
+        )
     if dry_run:
         raise DryRunOperationException(
             "The request would have succeeded, but the DryRun option is set."
@@ -278,7 +280,9 @@ def generate_random(
     caller.authorize("kms:GenerateRandom", "*")
     _refuse_extras(Recipient, False)
     if CustomKeyStoreId is not None:
-        raise NotImplementedYet("Custom key stores are not supported by Strongroom yet.")
+        raise UnsupportedOperationException(
+            "Custom key stores are not supported by Strongroom yet."
+        )
     if NumberOfBytes is None:
         raise ValidationException("Please specify the number of bytes.")
     return {"Plaintext": kms.random(NumberOfBytes)}

@@ -8,7 +8,7 @@ from typing import Any
 from strongroom.errors import (
     InvalidMarkerException,
     KMSInvalidStateException,
-    NotImplementedYet,
+    UnsupportedOperationException,
     ValidationException,
 )
 from strongroom.services.caller import Caller
@@ -59,17 +59,21 @@ def create_key(
     if KeySpec and CustomerMasterKeySpec and KeySpec != CustomerMasterKeySpec:
         raise ValidationException("You cannot specify KeySpec and CustomerMasterKeySpec together.")
     if spec != "SYMMETRIC_DEFAULT":
-        raise NotImplementedYet(f"KeySpec {spec} is not supported by Strongroom yet.")
+        raise UnsupportedOperationException(f"KeySpec {spec} is not supported by Strongroom yet.")
     if KeyUsage != "ENCRYPT_DECRYPT":
         raise ValidationException(
             f"KeyUsage {KeyUsage} is not compatible with KeySpec SYMMETRIC_DEFAULT"
         )
     if Origin != "AWS_KMS":
-        raise NotImplementedYet(f"Origin {Origin} is not supported by Strongroom yet.")
+        raise UnsupportedOperationException(f"Origin {Origin} is not supported by Strongroom yet.")
     if CustomKeyStoreId is not None or XksKeyId is not None:
-        raise NotImplementedYet("Custom key stores are not supported by Strongroom yet.")
+        raise UnsupportedOperationException(
+            "Custom key stores are not supported by Strongroom yet."
+        )
     if MultiRegion:
-        raise NotImplementedYet("Multi-Region keys are not supported by Strongroom yet.")
+        raise UnsupportedOperationException(
+            "Multi-Region keys are not supported by Strongroom yet."
+        )
     tags = tag_dict(Tags or [])
     if Policy is not None:
         check_policy_document(Policy)

@@ -2,6 +2,12 @@
 
 Run by the scheduler (leader only). Both steps are idempotent and restart-safe: state
 lives in the key records, so a job interrupted by a crash is simply done on the next run.
+
+Destroyed means gone from the files too: a key store's `destroy` runs inside the pass's
+transaction, where storage cannot be scrubbed, so every pass ends (even one that failed
+part way) by asking each key store to `scrub`, once its transactions have committed. A
+store scrubs only when it owes one (it destroyed something, or the process just started),
+and a scrub that fails stays owed, so the next pass tries again; its error is the pass's.
 """
 
 from __future__ import annotations
@@ -23,8 +29,20 @@ class MaintenanceReport:
 
 
 def run_maintenance(kms: Kms) -> MaintenanceReport:
-    """One pass over every key of every account and region, one transaction per change."""
+    """One pass over every key of every account and region, one transaction per change.
+
+    Then (also if the pass raised) every key store scrubs what it destroyed.
+    """
     report = MaintenanceReport()
+    try:
+        _visit_keys(kms, report)
+    finally:
+        for keystore in kms.keystores.values():
+            keystore.scrub()
+    return report
+
+
+def _visit_keys(kms: Kms, report: MaintenanceReport) -> None:
     for listed in list(kms.repository.all_keys()):
         if not _needs_work(kms, listed):
             continue
@@ -41,7 +59,6 @@ def run_maintenance(kms: Kms) -> MaintenanceReport:
         except BaseException:
             kms.forget_caches()
             raise
-    return report
 
 
 def _needs_work(kms: Kms, record: KeyRecord) -> bool:

@@ -1,4 +1,9 @@
-"""Key policies: stored and returned as AWS does; enforcement arrives with identities."""
+"""Key policies: stored and returned as AWS does; enforcement arrives with identities.
+
+Invariant: a policy document that cannot be parsed, for whatever reason (not JSON, nested
+deeper than the parser goes, not an object with a Statement), is a
+MalformedPolicyDocumentException, never another error.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +45,7 @@ def check_policy_document(policy: str) -> None:
     """Refuse a policy that is not a JSON policy document."""
     try:
         document = json.loads(policy)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json parses
         raise MalformedPolicyDocumentException("The new key policy is not valid JSON.") from None
     if not isinstance(document, dict) or "Statement" not in document:
         raise MalformedPolicyDocumentException(

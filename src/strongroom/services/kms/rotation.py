@@ -103,7 +103,8 @@ def list_key_rotations(
     rotations = [v for v in record.versions if v.rotation_type is not None]
     start = 0
     if Marker is not None:
-        if not Marker.isdigit() or int(Marker) > len(rotations):
+        # isascii: "²" and other Unicode digits pass isdigit() but not int()
+        if not (Marker.isascii() and Marker.isdigit()) or int(Marker) > len(rotations):
             raise InvalidMarkerException("Invalid marker")
         start = int(Marker)
     page = rotations[start : start + Limit]

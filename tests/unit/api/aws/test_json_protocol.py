@@ -66,6 +66,42 @@ def test_parse_errors_never_echo_the_body() -> None:
     assert caught.value.__cause__ is None
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 5000 + b"]" * 5000,
+        b'{"Policy": ' + b"[" * 1100 + b"]" * 1100 + b"}",
+        b'{"a":' * 5000 + b"1" + b"}" * 5000,
+        b"[" * 100_000,  # never closed
+    ],
+    ids=["deep array", "deep member", "deep object", "unclosed"],
+)
+def test_a_body_nested_too_deep_is_a_serialization_error(body: bytes) -> None:
+    with pytest.raises(SerializationException) as caught:
+        parse_body(body)
+    assert caught.value.message == "Could not parse request body into json"
+
+
+def test_nesting_within_the_parser_limit_is_parsed() -> None:
+    assert parse_body(b'{"a": ' + b"[" * 1000 + b"]" * 1000 + b"}")["a"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"KeyId": "\\ud800"}', b'{"KeyId": "\\udc00x"}', b'{"KeyId": "\xed\xa0\x80"}'],
+    ids=["lone high surrogate", "lone low surrogate", "surrogate as UTF-8 bytes"],
+)
+def test_text_that_is_not_unicode_is_a_serialization_error(body: bytes) -> None:
+    with pytest.raises(SerializationException):
+        parse_body(body)
+
+
+@pytest.mark.parametrize("number", [b"1e999", b"-1e999", b"9" * 5000])
+def test_a_number_beyond_a_double_is_a_serialization_error(number: bytes) -> None:
+    with pytest.raises(SerializationException):
+        parse_body(b'{"Limit": ' + number + b"}")
+
+
 # --- encode_body ---------------------------------------------------------------------
 
 
@@ -152,3 +188,9 @@ def test_error_body_reads_back_through_botocore() -> None:
     )
     assert parsed["Error"]["Code"] == "DisabledException"
     assert parsed["Error"]["Message"] == "arn:aws:kms:k is disabled."
+
+
+def test_an_error_message_that_is_not_valid_unicode_is_still_encoded() -> None:
+    # A path decoded with surrogateescape holds lone surrogates; orjson refuses to write them.
+    decoded = orjson.loads(encode_error("NotFound", "No route for GET /sys/\udcff."))
+    assert decoded == {"__type": "NotFound", "message": "No route for GET /sys/?."}

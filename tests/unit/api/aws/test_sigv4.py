@@ -6,9 +6,15 @@ Vector cases that do not apply to a non-S3 server, decided here rather than skip
   S3-style over the raw path. Every other service normalizes, and so does this verifier, so
   their signatures must be refused (InvalidSignatureException). `get-space-unnormalized`
   has a normal path and verifies.
-- `post-sts-header-after`, query form: the session token is added to the query after
-  signing (`omit_session_token`). A server signs the whole query, so it must refuse it;
-  the header form (token header present but not signed) verifies.
+- `post-sts-header-after`: the session token is added after signing
+  (`omit_session_token`). Query form: a server signs the whole query, so the signature
+  does not match. Header form: the signature matches, but the token header is an
+  `x-amz-*` header left out of SignedHeaders, and a signature must cover every one it
+  carries (else a captured request could be replayed with another token, or another
+  X-Amz-Target), so it is refused naming the header.
+
+The rules on what a signature must cover (SignedHeaders, payload hash) are tested in
+test_sigv4_coverage.py.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ MISMATCH = (
     "Check your AWS Secret Access Key and signing method. "
     "Consult the service documentation for details."
 )
+
+TOKEN_UNSIGNED = "'x-amz-security-token' must be a 'SignedHeader' in the AWS Authorization."
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -122,12 +130,15 @@ class Case:
             text = text.split(",")[0]
         return [name.encode() for name in text.split(";")]
 
-    def refusal_reason(self) -> str | None:
-        """Why a non-S3 server must refuse this signed request, or None if it verifies."""
+    def refusal(self) -> str | None:
+        """The message a non-S3 server must refuse this signed request with, or None if it
+        verifies (each case says why)."""
         if not self.context["normalize"] and not _is_normal(self.signed_request().path):
-            return "signed S3-style over an unnormalized path"
-        if self.kind == "query" and self.context.get("omit_session_token"):
-            return "session token added to the query after signing"
+            return MISMATCH  # signed S3-style over an unnormalized path
+        if self.context.get("omit_session_token"):
+            if self.kind == "query":
+                return MISMATCH  # the token was added to the query, which is signed whole
+            return TOKEN_UNSIGNED  # the token header was added after signing: not covered
         return None
 
 
@@ -146,8 +157,8 @@ def _cases() -> Iterator[Case]:
 
 
 CASES = list(_cases())
-VERIFYING = [case for case in CASES if case.refusal_reason() is None]
-REFUSED = [case for case in CASES if case.refusal_reason() is not None]
+VERIFYING = [case for case in CASES if case.refusal() is None]
+REFUSED = [case for case in CASES if case.refusal() is not None]
 
 
 def _id(case: Case) -> str:
@@ -159,7 +170,7 @@ def test_every_vector_folder_is_loaded() -> None:
     refused = sorted(_id(case) for case in REFUSED)
     assert refused == sorted(
         [f"{name}-{kind}" for name in _UNNORMALIZED for kind in ("header", "query")]
-        + ["post-sts-header-after-query"]
+        + ["post-sts-header-after-header", "post-sts-header-after-query"]
     )
 
 
@@ -183,7 +194,20 @@ def test_signed_vector_verifies(case: Case) -> None:
 def test_vector_a_server_must_refuse(case: Case) -> None:
     with pytest.raises(InvalidSignatureException) as caught:
         case.signed_request().verify(case.verifier())
-    assert caught.value.message == MISMATCH
+    assert caught.value.message == case.refusal()
+
+
+def test_a_session_token_added_after_signing_is_refused_though_the_signature_matches() -> None:
+    """post-sts-header-after (header form): its signature is right for the headers it
+    signed (it verifies once the unsigned token header is gone), so the refusal is for the
+    uncovered header alone."""
+    case = next(c for c in REFUSED if _id(c) == "post-sts-header-after-header")
+    request = case.signed_request()
+    assert b"x-amz-security-token" not in case.signed_header_names()
+    request.with_header(b"x-amz-security-token", None).verify(case.verifier())
+    with pytest.raises(InvalidSignatureException) as caught:
+        request.verify(case.verifier())
+    assert caught.value.message == TOKEN_UNSIGNED
 
 
 @pytest.mark.parametrize("name", sorted({case.name for case in CASES}))
@@ -534,11 +558,15 @@ def test_date_header_instead_of_x_amz_date() -> None:
     assert request.verify(verifier_at(SIGNED_EPOCH)).date == "20240517"
 
 
-def test_unsigned_payload_accepts_any_body() -> None:
+def test_unsigned_payload_is_refused_whatever_the_body() -> None:
+    # KMS hashes its JSON payload; UNSIGNED-PAYLOAD (S3's) would let the body be swapped
     request = sign(headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
-    request.verify(verifier_at(SIGNED_EPOCH))
+    with pytest.raises(InvalidSignatureException) as caught:
+        request.verify(verifier_at(SIGNED_EPOCH))
+    assert caught.value.message == MISMATCH
     request.body = b'{"KeyId": "alias/other"}'
-    request.verify(verifier_at(SIGNED_EPOCH))
+    with pytest.raises(InvalidSignatureException):
+        request.verify(verifier_at(SIGNED_EPOCH))
 
 
 def test_declared_payload_hash_must_be_the_body_hash() -> None:
@@ -656,6 +684,8 @@ def test_caches_stay_bounded_and_can_be_forgotten() -> None:
         assert from_botocore(request.prepare()).verify(verifier).region == f"region-{index}"
     assert 0 < len(verifier._keys) <= 512
     assert 0 < len(verifier._scopes) <= 512
+    assert len(verifier._signed) == 1  # one SignedHeaders list for all of them
     verifier.forget()
     assert not verifier._keys and not verifier._scopes and not verifier._stamps
+    assert not verifier._signed
     sign().verify(verifier)  # and it derives what it needs again

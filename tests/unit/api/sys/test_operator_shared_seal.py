@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from strongroom.api.sys.operator import Operator
-from strongroom.barrier import Barrier
+from strongroom.barrier import Barrier, TermRotation
+from strongroom.crypto import system_random
 from strongroom.storage.sqlite import SqliteStorage
 
 ROOT_KEY = bytes(range(32))
@@ -23,9 +25,12 @@ class Worker:
         self.sealed_calls = 0
         self.operator = Operator(
             self.barrier,
+            TermRotation(self.barrier, time.time),
             on_unseal=lambda: None,
             on_seal=self._count_seal,
             auto_unseal=True,
+            random=system_random,
+            now=time.time,
             shared=shared,
         )
 

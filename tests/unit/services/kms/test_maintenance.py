@@ -59,6 +59,9 @@ class FlakyDestroyStore:
             raise RuntimeError("killed while destroying")
         self._inner.destroy(key_id)
 
+    def scrub(self) -> None:
+        self._inner.scrub()
+
     def forget(self) -> None:
         self._inner.forget()
 

@@ -10,19 +10,9 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import re
 import secrets
-import shutil
-import ssl
-import subprocess
-import sys
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -30,247 +20,29 @@ from botocore.exceptions import SSLError
 
 from strongroom.crypto import shamir
 from strongroom.seal.shamir import decode_share
-from tests.e2e.harness import REGION, ServerProcess, client_config
-from tests.e2e.kms_support import error_of
-
-CLI_SECONDS = 60
-StartServer = Callable[..., ServerProcess]
-_open_clients: list[Any] = []
-
-
-@dataclass(frozen=True)
-class Init:
-    """What one `strongroom operator init` printed, and where its data lives."""
-
-    data_dir: Path
-    shares: list[str]
-    access_key_id: str
-    secret_access_key: str
-    account_id: str
-    ca_path: Path
-    stdout: str
-
-    def root_key(self) -> bytes:
-        """The root key the shares define (only a test may ever compute it)."""
-        return bytes(shamir.combine([decode_share(share) for share in self.shares[:3]]))
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without AWS_* or STRONGROOM_* from the caller, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STRONGROOM_"))}
-    env.update(extra)
-    return env
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `strongroom ARGS` as a separate process."""
-    return subprocess.run(
-        [sys.executable, "-m", "strongroom.cli", *args],
-        capture_output=True,
-        text=True,
-        env=clean_env() if env is None else env,
-        timeout=CLI_SECONDS,
-        check=False,
-    )
-
-
-def assert_clean_failure(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    """Non-zero exit, no traceback, and an `Error:` line naming every fragment."""
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr + result.stdout
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in errors[0], errors[0]
-
-
-def _field(stdout: str, label: str) -> str:
-    match = re.search(rf"^{re.escape(label)}:\s+(\S+)$", stdout, re.MULTILINE)
-    assert match is not None, f"{label!r} missing from:\n{stdout}"
-    return match.group(1)
-
-
-def run_init(data_dir: Path, shares: int = 5, threshold: int = 3) -> Init:
-    """`strongroom operator init` on `data_dir`; parse what it printed."""
-    result = run_cli(
-        "operator", "init", "--data-dir", str(data_dir),
-        "--key-shares", str(shares), "--key-threshold", str(threshold),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    share_lines = re.findall(r"^Unseal Key (\d+): (\S+)$", result.stdout, re.MULTILINE)
-    assert [int(number) for number, _ in share_lines] == list(range(1, shares + 1))
-    return Init(
-        data_dir=data_dir,
-        shares=[share for _, share in share_lines],
-        access_key_id=_field(result.stdout, "Access Key Id"),
-        secret_access_key=_field(result.stdout, "Secret Access Key"),
-        account_id=_field(result.stdout, "Account Id"),
-        ca_path=Path(_field(result.stdout, "CA certificate")),
-        stdout=result.stdout,
-    )
-
-
-@pytest.fixture(scope="module")
-def initialized(tmp_path_factory: pytest.TempPathFactory) -> Init:
-    """One initialized data directory; tests work on copies of it."""
-    return run_init(tmp_path_factory.mktemp("operator-init") / "data")
-
-
-@pytest.fixture(scope="module")
-def other_init(tmp_path_factory: pytest.TempPathFactory) -> Init:
-    """A second, unrelated initialization: its shares belong to another root key."""
-    return run_init(tmp_path_factory.mktemp("operator-other") / "data")
-
-
-@pytest.fixture
-def fresh(initialized: Init, tmp_path: Path) -> Init:
-    """A private copy of the initialized data directory (never started before)."""
-    data_dir = tmp_path / "data"
-    shutil.copytree(initialized.data_dir, data_dir)
-    return replace(initialized, data_dir=data_dir, ca_path=data_dir / "tls" / "ca.pem")
-
-
-@pytest.fixture(autouse=True)
-def _close_clients(start_server: StartServer) -> Iterator[None]:
-    """Close boto3 clients before the servers stop (set up after start_server, so first)."""
-    yield
-    close_clients()
-
-
-def close_clients() -> None:
-    """Close every boto3 client made here, so no idle TLS connection outlives its test."""
-    while _open_clients:
-        _open_clients.pop().close()
-
-
-def stop(server: ServerProcess) -> None:
-    close_clients()
-    server.stop()
-
-
-def start_sealed(start_server: StartServer, init: Init) -> ServerProcess:
-    """Start `strongroom server` (no --dev) on `init`'s data and wait for its 503."""
-    server = start_server(init.data_dir, dev=False, wait_for=(503,))
-    server.access_key = init.access_key_id
-    server.secret_key = init.secret_access_key
-    server.account_id = init.account_id
-    return server
-
-
-def kms_of(server: ServerProcess, init: Init, **kwargs: Any) -> Any:
-    """A boto3 KMS client that trusts only the CA `init` made."""
-    client = server.client("kms", verify=str(init.ca_path), **kwargs)
-    _open_clients.append(client)
-    return client
-
-
-def operator(
-    server: ServerProcess, init: Init, command: str, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`strongroom operator COMMAND --address ... --ca-cert ... ARGS`."""
-    return run_cli(
-        "operator", command, "--address", server.endpoint_url, "--ca-cert", str(init.ca_path),
-        *args, env=env,
-    )  # fmt: skip
-
-
-def parse_status(stdout: str) -> dict[str, str]:
-    """The `Name  value` lines `operator status/unseal/seal` print."""
-    lines = [line.rsplit(None, 1) for line in stdout.splitlines() if line.strip()]
-    return {name.strip().lower(): value for name, value in lines}
-
-
-def status_of(server: ServerProcess, init: Init) -> dict[str, str]:
-    result = operator(server, init, "status")
-    assert result.returncode == 0, result.stderr
-    return parse_status(result.stdout)
-
-
-def unseal(server: ServerProcess, init: Init, share: str) -> dict[str, str]:
-    """Submit one share that must be accepted; return the status printed."""
-    result = operator(server, init, "unseal", share)
-    assert result.returncode == 0, result.stderr
-    return parse_status(result.stdout)
-
-
-def unseal_fully(server: ServerProcess, init: Init, shares: Iterable[str]) -> None:
-    for share in shares:
-        status = unseal(server, init, share)
-    assert status["sealed"] == "False"
-    assert verified_health(server, init) == 200
-
-
-def sys_status(server: ServerProcess, init: Init) -> dict[str, Any]:
-    """GET /sys/status over verified TLS (cheaper than a CLI process for repeated checks)."""
-    context = ssl.create_default_context(cafile=str(init.ca_path))
-    url = f"{server.endpoint_url}/sys/status"
-    with urllib.request.urlopen(url, context=context, timeout=10) as response:
-        return json.loads(response.read())  # type: ignore[no-any-return]
-
-
-def verified_health(server: ServerProcess, init: Init) -> int:
-    """GET /sys/health over TLS, verifying the server against the init CA only."""
-    context = ssl.create_default_context(cafile=str(init.ca_path))
-    try:
-        with urllib.request.urlopen(
-            f"{server.endpoint_url}/sys/health", context=context, timeout=10
-        ) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
-def assert_sealed(server: ServerProcess, init: Init) -> None:
-    """Health 503, status sealed, and every KMS call refused with the sealed error."""
-    assert verified_health(server, init) == 503
-    assert sys_status(server, init)["sealed"] is True
-    kms = kms_of(server, init)
-    for call, kwargs in (
-        (kms.list_keys, {}),
-        (kms.create_key, {}),
-        (kms.generate_random, {"NumberOfBytes": 16}),
-        (kms.decrypt, {"CiphertextBlob": b"\x01" * 64}),
-    ):
-        error = error_of(call, **kwargs)
-        assert error["Code"] == "ServiceUnavailableException", error
-        assert error["Status"] == 503
-        assert "sealed" in error["Message"]
-
-
-def key_ids(kms: Any) -> set[str]:
-    return {key["KeyId"] for key in kms.list_keys(Limit=1000)["Keys"]}
-
-
-def aws_cli(
-    server: ServerProcess, init: Init, *args: str, ca_bundle: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """The unchanged AWS CLI against `server`, trusting the init CA via AWS_CA_BUNDLE."""
-    env = {k: v for k, v in server.env.items() if not k.startswith("STRONGROOM_")}
-    env.update(
-        AWS_CONFIG_FILE=str(init.data_dir.parent / "no-aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(init.data_dir.parent / "no-aws-credentials"),
-    )
-    if ca_bundle:
-        env["AWS_CA_BUNDLE"] = str(init.ca_path)
-    return subprocess.run(
-        ["aws", *args], capture_output=True, text=True, env=env, timeout=CLI_SECONDS, check=False
-    )
-
-
-def seal_env(init: Init, **overrides: str) -> dict[str, str]:
-    """Credentials for `operator seal` (drop one by giving it as "")."""
-    values = {
-        "AWS_ACCESS_KEY_ID": init.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": init.secret_access_key,
-        "AWS_DEFAULT_REGION": REGION,
-        **overrides,
-    }
-    return clean_env(**{k: v for k, v in values.items() if v})
-
-
-def files_under(directory: Path) -> dict[Path, bytes]:
-    return {path: path.read_bytes() for path in sorted(directory.rglob("*")) if path.is_file()}
-
+from tests.e2e.harness import REGION, client_config
+from tests.e2e.production.support import (
+    Init,
+    StartServer,
+    _open_clients,
+    assert_clean_failure,
+    assert_sealed,
+    aws_cli,
+    files_under,
+    key_ids,
+    kms_of,
+    operator,
+    parse_status,
+    run_cli,
+    seal_env,
+    start_sealed,
+    status_of,
+    stop,
+    sys_status,
+    unseal,
+    unseal_fully,
+    verified_health,
+)
 
 # --- init ---------------------------------------------------------------------------------
 
@@ -403,7 +175,7 @@ def test_server_starts_sealed_over_https_only(fresh: Init, start_server: StartSe
         "seal type": "shamir",
         "shares": "5",
         "threshold": "3",
-        "progress": "0",
+        "unseal attempts": "0",
     }
     # Plain HTTP on the same port gets no HTTP answer at all.
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
@@ -441,6 +213,7 @@ def test_unseal_by_shares_then_boto3_and_aws_cli(
 
     status = unseal(server, fresh, first)
     assert (status["sealed"], status["progress"], status["threshold"]) == ("True", "1", "3")
+    nonce = status["nonce"]
 
     not_a_root_key_share = base64.b64encode(b"\x01" + b"\x07" * 10 + b"\x03").decode()
     for garbage, reason in (
@@ -450,19 +223,18 @@ def test_unseal_by_shares_then_boto3_and_aws_cli(
         (not_a_root_key_share, "not a share of a root key"),
         (first, "already submitted"),
     ):
-        refused = operator(server, fresh, "unseal", garbage)
+        refused = operator(server, fresh, "unseal", garbage, "--nonce", nonce)
         assert_clean_failure(refused, "InvalidShare", reason)
         assert garbage not in refused.stderr  # errors never echo a share
-        assert sys_status(server, fresh)["progress"] == 1
+        assert sys_status(server, fresh)["unseal_attempts"] == 1
 
-    assert unseal(server, fresh, second)["progress"] == "2"
-    refused = operator(server, fresh, "unseal", second)
+    assert unseal(server, fresh, second, nonce)["progress"] == "2"
+    refused = operator(server, fresh, "unseal", second, "--nonce", nonce)
     assert_clean_failure(refused, "already submitted")
     assert_sealed(server, fresh)
-    assert sys_status(server, fresh)["progress"] == 2
 
-    status = unseal(server, fresh, third)
-    assert (status["sealed"], status["progress"]) == ("False", "0")
+    status = unseal(server, fresh, third, nonce)
+    assert (status["sealed"], status["progress"]) == ("False", "3")
     assert status_of(server, fresh)["sealed"] == "False"
     assert verified_health(server, fresh) == 200
     # A share after unsealing changes nothing.
@@ -505,11 +277,11 @@ def test_shares_of_another_init_do_not_unseal(
 ) -> None:
     server = start_sealed(start_server, fresh)
     foreign = other_init.shares[:3]
-    assert unseal(server, fresh, foreign[0])["progress"] == "1"
-    assert unseal(server, fresh, foreign[1])["progress"] == "2"
-    refused = operator(server, fresh, "unseal", foreign[2])
-    assert_clean_failure(refused, "do not reconstruct the root key")
-    assert sys_status(server, fresh)["progress"] == 0
+    nonce = unseal(server, fresh, foreign[0])["nonce"]
+    assert unseal(server, fresh, foreign[1], nonce)["progress"] == "2"
+    refused = operator(server, fresh, "unseal", foreign[2], "--nonce", nonce)
+    assert_clean_failure(refused, "A share was refused", "do not reconstruct the root key")
+    assert sys_status(server, fresh)["unseal_attempts"] == 0
     assert_sealed(server, fresh)
 
     # Two genuine shares and one foreign one (at another index) fail the same way.
@@ -520,10 +292,11 @@ def test_shares_of_another_init_do_not_unseal(
         for share in other_init.shares
         if shamir.x_coordinate(decode_share(share)) not in own_x
     )
-    for share in own:
-        unseal(server, fresh, share)
-    assert_clean_failure(operator(server, fresh, "unseal", stranger), "reconstruct")
-    assert sys_status(server, fresh)["progress"] == 0
+    nonce = unseal(server, fresh, own[0])["nonce"]
+    unseal(server, fresh, own[1], nonce)
+    refused = operator(server, fresh, "unseal", stranger, "--nonce", nonce)
+    assert_clean_failure(refused, "reconstruct")
+    assert sys_status(server, fresh)["unseal_attempts"] == 0
     assert_sealed(server, fresh)
 
     # The server is not broken: its own shares still unseal it.
@@ -535,13 +308,17 @@ def test_too_few_shares_leave_it_sealed_and_reset_forgets_them(
     fresh: Init, start_server: StartServer
 ) -> None:
     server = start_sealed(start_server, fresh)
-    unseal(server, fresh, fresh.shares[0])
-    assert unseal(server, fresh, fresh.shares[1])["progress"] == "2"
+    nonce = unseal(server, fresh, fresh.shares[0])["nonce"]
+    assert unseal(server, fresh, fresh.shares[1], nonce)["progress"] == "2"
     assert_sealed(server, fresh)
-    reset = operator(server, fresh, "unseal", "--reset")
+    assert_clean_failure(operator(server, fresh, "unseal", "--reset"), "--nonce")
+    reset = operator(server, fresh, "unseal", "--reset", "--nonce", nonce)
     assert reset.returncode == 0, reset.stderr
-    assert parse_status(reset.stdout)["progress"] == "0"
-    # After the reset, one more share is only the first of three again.
+    assert parse_status(reset.stdout)["unseal attempts"] == "0"
+    # The reset attempt is gone: its nonce takes no more shares.
+    refused = operator(server, fresh, "unseal", fresh.shares[2], "--nonce", nonce)
+    assert_clean_failure(refused, "InvalidNonce")
+    # A new attempt starts from one share again.
     assert unseal(server, fresh, fresh.shares[2])["progress"] == "1"
     assert_sealed(server, fresh)
 
@@ -577,7 +354,7 @@ def test_seal_needs_credentials_and_restart_comes_back_sealed(
     stop(server)
     restarted = start_sealed(start_server, fresh)
     assert_sealed(restarted, fresh)
-    assert sys_status(restarted, fresh)["progress"] == 0
+    assert sys_status(restarted, fresh)["unseal_attempts"] == 0
     unseal_fully(restarted, fresh, fresh.shares[2:])
     again = kms_of(restarted, fresh)
     assert again.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept across seal and restart"
@@ -593,9 +370,9 @@ def test_status_reports_progress_and_refuses_an_untrusted_server(
     lines = result.stdout.splitlines()
     assert any(re.fullmatch(r"Initialized\s+True", line) for line in lines)
     assert any(re.fullmatch(r"Sealed\s+True", line) for line in lines)
-    assert any(re.fullmatch(r"Progress\s+0", line) for line in lines)
+    assert any(re.fullmatch(r"Unseal attempts\s+0", line) for line in lines)
     unseal(server, fresh, fresh.shares[3])
-    assert status_of(server, fresh)["progress"] == "1"
+    assert status_of(server, fresh)["unseal attempts"] == "1"
     # Another init's CA does not vouch for this server: a clean refusal, nothing sent.
     untrusted = run_cli(
         "operator", "status", "--address", server.endpoint_url,
@@ -608,4 +385,4 @@ def test_status_reports_progress_and_refuses_an_untrusted_server(
     )  # fmt: skip
     assert_clean_failure(refused, "CERTIFICATE_VERIFY_FAILED")
     assert fresh.shares[4] not in refused.stderr
-    assert sys_status(server, fresh)["progress"] == 1
+    assert sys_status(server, fresh)["unseal_attempts"] == 1

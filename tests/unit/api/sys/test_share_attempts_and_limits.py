@@ -1,0 +1,91 @@
+"""Unseal attempts named by nonces, and the per-address rate limit, driven by a test clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from strongroom.api.sys.rate_limit import RateLimiter
+from strongroom.api.sys.share_attempts import Attempts, UnknownAttempt
+from strongroom.crypto import system_random
+from strongroom.errors import ThrottlingException
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_each_attempt_has_its_own_nonce_and_collector() -> None:
+    clock = ManualClock()
+    attempts: Attempts[list[str]] = Attempts(system_random, clock)
+    first, second = attempts.start([]), attempts.start([])
+    assert first.nonce != second.nonce and len(first.nonce) == 32
+    attempts.get(first.nonce).collector.append("share")
+    assert attempts.get(second.nonce).collector == []
+    attempts.drop(second.nonce)
+    with pytest.raises(UnknownAttempt):
+        attempts.get(second.nonce)
+    assert attempts.get(first.nonce).collector == ["share"]
+
+
+def test_idle_attempts_expire_and_use_keeps_them() -> None:
+    clock = ManualClock()
+    attempts: Attempts[int] = Attempts(system_random, clock, ttl_seconds=60)
+    kept, idle = attempts.start(1), attempts.start(2)
+    clock.now += 40
+    attempts.get(kept.nonce)
+    clock.now += 40  # idle: 80 s without a share; kept: 40 s
+    assert len(attempts) == 1
+    assert attempts.get(kept.nonce).collector == 1
+    with pytest.raises(UnknownAttempt):
+        attempts.get(idle.nonce)
+
+
+def test_the_number_of_attempts_is_bounded_dropping_the_longest_idle() -> None:
+    clock = ManualClock()
+    attempts: Attempts[int] = Attempts(system_random, clock, limit=3)
+    operators = attempts.start(0)
+    strangers = []
+    for n in range(1, 6):
+        clock.now += 1
+        strangers.append(attempts.start(n))
+        attempts.get(operators.nonce)  # the operators keep giving shares
+    assert len(attempts) == 3
+    assert attempts.get(operators.nonce).collector == 0
+
+
+def test_the_rate_limit_refills_over_time_per_address() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(clock, burst=3, refill_seconds=10)
+    for _ in range(3):
+        limiter.check("10.0.0.1")
+    with pytest.raises(ThrottlingException):
+        limiter.check("10.0.0.1")
+    limiter.check("10.0.0.2")  # another address has its own bucket
+    clock.now += 10
+    limiter.check("10.0.0.1")  # one token back after one refill period
+    with pytest.raises(ThrottlingException):
+        limiter.check("10.0.0.1")
+
+
+def test_refused_calls_do_not_earn_tokens() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(clock, burst=1, refill_seconds=10)
+    limiter.check(None)
+    for _ in range(5):
+        clock.now += 1
+        with pytest.raises(ThrottlingException):
+            limiter.check(None)
+    clock.now += 5  # 10 s since the last token was taken
+    limiter.check(None)
+
+
+def test_the_rate_limiter_memory_is_bounded() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(clock, burst=2, refill_seconds=1, max_clients=100)
+    for n in range(1000):
+        limiter.check(f"addr-{n}")
+    assert len(limiter._buckets) <= 100

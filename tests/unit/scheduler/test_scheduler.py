@@ -1,0 +1,35 @@
+"""The scheduler: leader-only ticks, and a lease holder id drawn from injected randomness."""
+
+from __future__ import annotations
+
+import os
+
+import orjson
+from tests.random_sources import ScriptedRandom
+
+from strongroom.clock import Clock
+from strongroom.scheduler import Scheduler
+from strongroom.scheduler.lease import LEASE_PATH
+from strongroom.storage.memory import MemoryStorage
+
+
+def _scheduler(storage: MemoryStorage, random: ScriptedRandom, ran: list[str]) -> Scheduler:
+    return Scheduler(storage, Clock(), 60.0, [lambda: ran.append("job")], lambda: True, random)
+
+
+def test_the_lease_holder_id_comes_from_the_injected_random() -> None:
+    storage, random, ran = MemoryStorage(), ScriptedRandom(b"\xab\xcd\xef\x01"), []
+    scheduler = _scheduler(storage, random, ran)
+    assert random.exhausted()  # drawn once, at construction
+    assert scheduler.run_once() and ran == ["job"]
+    lease = orjson.loads(storage.get(LEASE_PATH) or b"")
+    assert lease["holder"] == f"{os.getpid()}-abcdef01"
+
+
+def test_a_second_scheduler_on_the_same_storage_does_not_lead() -> None:
+    storage, ran = MemoryStorage(), []
+    first = _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x01"), ran)
+    second = _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x02"), ran)
+    assert first.run_once()
+    assert not second.run_once()
+    assert ran == ["job"]
