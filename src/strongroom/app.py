@@ -110,11 +110,17 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     # With several processes, old key terms outlive a rotation by a grace period, so that
     # a request begun under the old keyring has finished before its term is deleted.
     rotation = TermRotation(barrier, clock.now, grace_seconds=30.0 if shared else 0.0)
+    rekey = Rekey(barrier, system_random, clock.now)
+
+    def on_seal() -> None:
+        rekey.forget()
+        _forget_secrets(access_keys, verifier, kms, keystore)
+
     operator = Operator(
         barrier,
         rotation,
         on_unseal=lambda: None,
-        on_seal=lambda: _forget_secrets(access_keys, verifier, kms, keystore),
+        on_seal=on_seal,
         auto_unseal=config.dev,
         random=system_random,
         now=clock.now,
@@ -165,7 +171,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
 
     sys_routes = SysRoutes(
         operator,
-        Rekey(barrier, system_random, clock.now),
+        rekey,
         verifier.verify,
         authorize_operator,
         reset,

@@ -4,10 +4,10 @@ from strongroom.barrier.barrier import (
     SEALED_MESSAGE,
     AlreadyInitialized,
     Barrier,
-    IntegrityError,
     InvalidRootKey,
     NotInitialized,
 )
+from strongroom.barrier.cipher import IntegrityError
 from strongroom.barrier.term_rotation import TermRotation
 from strongroom.barrier.view import View, ViewTransaction
 

@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
 from strongroom.barrier import keyring as keyring_format
-from strongroom.barrier import record as record_format
+from strongroom.barrier.cipher import Cipher, IntegrityError, term_of
 from strongroom.barrier.keyring import Keyring, KeyringUnreadable
-from strongroom.crypto import Aead, AuthenticationFailed, RandomBytes, system_random
-from strongroom.errors import InternalFailure, ServiceUnavailable, StrongroomError
+from strongroom.crypto import RandomBytes, system_random
+from strongroom.errors import ServiceUnavailable, StrongroomError
 from strongroom.storage.base import Reader, Storage, Transaction
 
 CORE_PREFIX = "core/"
 KEYRING_PATH = "core/keyring"
+RAW_PREFIXES = (CORE_PREFIX, "lease/")
+"""Paths whose values are not barrier records: plaintext core values, the scheduler lease."""
 SEALED_MESSAGE = "Strongroom is sealed: unseal it with `strongroom operator unseal`."
 
 
@@ -51,57 +53,6 @@ class InvalidRootKey(StrongroomError):
     code = "InvalidUnsealKey"
 
 
-class IntegrityError(InternalFailure):
-    """A stored record failed authentication: the storage was altered."""
-
-
-class _Cipher:
-    """The unsealed keyring, ready to encrypt and decrypt records.
-
-    A record under a term this process does not know yet (another process rotated the
-    keyring) makes it adopt the stored keyring once, through `reload`.
-    """
-
-    __slots__ = ("active_term", "aeads", "random", "reload")
-
-    def __init__(
-        self, keyring: Keyring, random: RandomBytes, reload: Callable[[], Keyring]
-    ) -> None:
-        self.aeads: dict[int, Aead] = {}
-        self.active_term = 0
-        self.random = random
-        self.reload = reload
-        self.adopt(keyring)
-
-    def adopt(self, keyring: Keyring) -> None:
-        """Use `keyring` from now on: its keys first, then its active term."""
-        self.aeads = {term: Aead(key) for term, key in keyring.keys.items()}
-        self.active_term = keyring.active_term
-
-    def _aead(self, term: int) -> Aead:
-        aead = self.aeads.get(term)
-        if aead is None:
-            self.adopt(self.reload())
-            aead = self.aeads[term]  # KeyError: no keyring has this term
-        return aead
-
-    def seal(self, path: str, plaintext: bytes) -> bytes:
-        nonce = self.random(record_format.NONCE_BYTES)
-        header = record_format.Record(self.active_term, b"", b"").header()
-        aad = record_format.associated_data(header, path)
-        ciphertext = self.aeads[self.active_term].encrypt(nonce, plaintext, aad)
-        return record_format.encode(record_format.Record(self.active_term, nonce, ciphertext))
-
-    def open(self, path: str, data: bytes) -> bytes:
-        try:
-            rec = record_format.decode(data)
-            aead = self._aead(rec.term)
-            aad = record_format.associated_data(rec.header(), path)
-            return aead.decrypt(rec.nonce, rec.ciphertext, aad)
-        except (record_format.MalformedRecord, KeyError, AuthenticationFailed):
-            raise IntegrityError("A stored record failed its integrity check.") from None
-
-
 def _check_path(path: str) -> None:
     if path.startswith(CORE_PREFIX):
         raise ValueError("core/ paths are reachable only through the barrier's own calls")
@@ -110,7 +61,7 @@ def _check_path(path: str) -> None:
 class _EncryptingTransaction:
     """A storage transaction whose values are sealed on write and opened on read."""
 
-    def __init__(self, inner: Transaction, cipher: _Cipher) -> None:
+    def __init__(self, inner: Transaction, cipher: Cipher) -> None:
         self._inner = inner
         self._cipher = cipher
 
@@ -139,11 +90,11 @@ class _EncryptingTransaction:
 
 
 def _open_scan(
-    reader: Reader, cipher: _Cipher, prefix: str, start_after: str | None, limit: int | None
+    reader: Reader, cipher: Cipher, prefix: str, start_after: str | None, limit: int | None
 ) -> Iterator[tuple[str, bytes]]:
     _check_path(prefix) if prefix else None
     for path, data in reader.scan(prefix, start_after=start_after, limit=limit):
-        if path.startswith(CORE_PREFIX):
+        if path.startswith(RAW_PREFIXES):
             continue
         yield path, cipher.open(path, data)
 
@@ -154,7 +105,7 @@ class Barrier:
     def __init__(self, storage: Storage, random: RandomBytes = system_random) -> None:
         self._storage = storage
         self._random = random
-        self._cipher: _Cipher | None = None
+        self._cipher: Cipher | None = None
         self._root: bytes | None = None  # held only while unsealed, to re-seal the keyring
         self._keyring_bytes: bytes | None = None  # the stored keyring this process uses
         self._lock = threading.Lock()
@@ -211,7 +162,7 @@ class Barrier:
     def _open(self, keyring: Keyring, root_key: bytes, stored: bytes) -> None:
         self._root = root_key
         self._keyring_bytes = stored
-        self._cipher = _Cipher(keyring, self._random, self._stored_keyring)
+        self._cipher = Cipher(keyring, self._random, self._stored_keyring)
 
     def _stored_keyring(self) -> Keyring:
         """The keyring as stored now, opened with the root key held (another process may
@@ -233,7 +184,7 @@ class Barrier:
     def terms(self) -> tuple[int, list[int]]:
         """(the active term, every term the keyring holds, ascending)."""
         cipher = self._open_cipher()
-        return cipher.active_term, sorted(cipher.aeads)
+        return cipher.active_term, cipher.terms
 
     def rotate_term(self) -> int:
         """Add a new keyring term that encrypts every record written from now on.
@@ -260,7 +211,7 @@ class Barrier:
         with self._storage.transaction() as txn:
             for path, data in list(txn.scan("", start_after=after, limit=limit)):
                 last = path
-                if path.startswith(CORE_PREFIX) or _term_of(data) == cipher.active_term:
+                if path.startswith(RAW_PREFIXES) or term_of(data) == cipher.active_term:
                     continue
                 txn.put(path, cipher.seal(path, cipher.open(path, data)))
                 rewritten += 1
@@ -270,17 +221,24 @@ class Barrier:
         """Delete every term but the active one, if no stored record still uses one.
 
         True once the keyring holds the active term alone; False (nothing changed) while
-        some record is still under an older term.
+        some record is still under an older term. The check reads every record's header
+        page by page, holding no lock, so writers go on meanwhile: it is sound because
+        every writer seals under the active term by then (a lone put seals inside its own
+        transaction, and other processes have adopted the keyring: `TermRotation` waits
+        out their grace period first).
         """
+        active = self._open_cipher().active_term
+        for path, data in self._storage.scan(""):
+            if not path.startswith(RAW_PREFIXES) and term_of(data) != active:
+                return False
         with self._lock:
             cipher, root = self._open_cipher(), self._root_key()
             with self._storage.transaction() as txn:
                 keyring = self._keyring_in(txn, root)
                 if len(keyring.keys) == 1:
                     return True
-                for path, data in txn.scan(""):
-                    if not path.startswith(CORE_PREFIX) and _term_of(data) != keyring.active_term:
-                        return False
+                if keyring.active_term != active:
+                    return False  # rotated again meanwhile: another pass first
                 keyring.keys = {keyring.active_term: keyring.keys[keyring.active_term]}
                 stored = keyring_format.seal(keyring, root, self._random)
                 txn.put(KEYRING_PATH, stored)
@@ -348,7 +306,7 @@ class Barrier:
 
     # --- data ---------------------------------------------------------------------
 
-    def _open_cipher(self) -> _Cipher:
+    def _open_cipher(self) -> Cipher:
         cipher = self._cipher
         if cipher is None:
             raise ServiceUnavailable(SEALED_MESSAGE)
@@ -381,7 +339,10 @@ class Barrier:
             return
         cipher = self._open_cipher()
         _check_path(path)
-        self._storage.put(path, cipher.seal(path, value))
+        # Sealed inside the write lock, so a key-term retirement cannot come between
+        # sealing under a term and storing the record.
+        with self._storage.transaction() as txn:
+            txn.put(path, cipher.seal(path, value))
 
     def delete(self, path: str) -> None:
         """Remove `path`, durably."""
@@ -463,11 +424,3 @@ class Barrier:
             return
         with contextlib.suppress(StrongroomError):  # sealed meanwhile, or damaged: the
             cipher.adopt(self._stored_keyring())  # next read says so
-
-
-def _term_of(data: bytes) -> int | None:
-    """The keyring term a stored record names, without decrypting it."""
-    try:
-        return record_format.decode(data).term
-    except record_format.MalformedRecord:
-        return None

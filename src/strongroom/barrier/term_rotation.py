@@ -11,11 +11,13 @@ Invariants:
   its own records); a restart, an unseal or the scheduler's next tick (`resume`) picks up
   from the saved place. Re-encrypting is idempotent, so two processes doing it at once
   only waste work.
-- An old term is deleted only by `Barrier.retire_old_terms`, which checks in the same
-  transaction that no record still names it; with several processes it also waits
-  `grace_seconds` after the rotation, so that a request begun before it has finished.
-- The progress record holds counts and a storage path (never a secret); a forged one can
-  delay retirement or waste work, never lose a record.
+- An old term is deleted only by `Barrier.retire_old_terms`, after it has read every
+  record's header and found none under an old term; with several processes the check
+  waits `grace_seconds` after the rotation, so that every process has adopted the new
+  keyring and no request begun before it is still writing.
+- The progress record holds counts, a time and a storage path (never a secret). A forged
+  one can make the work start again or skip records in a pass, which the final check
+  catches; with several processes a forged start time can shorten the grace period.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from strongroom.errors import StrongroomError
 __all__ = ["PROGRESS", "TermRotation"]
 
 log = logging.getLogger("strongroom.barrier")
+
+_PAUSED = "paused after an error (see the server log); it resumes on the next scheduler tick"
 
 PROGRESS = "term-rotation"
 """Core value (plaintext JSON) naming the rotation under way and how far it has come."""
@@ -80,12 +84,24 @@ class TermRotation:
         return status
 
     def resume(self) -> None:
-        """Go on with an unfinished rotation in a background thread, unless one runs here."""
+        """Go on with an unfinished rotation in a background thread, unless one runs here.
+
+        Unfinished means a progress record, or a keyring with more than one term (a crash
+        between adding the term and recording the work, or a rotation started while the
+        last one was finishing).
+        """
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 return
-            if self._barrier.sealed or self._load() is None:
+            if self._barrier.sealed:
                 return
+            if self._load() is None:
+                active, terms = self._barrier.terms()
+                if len(terms) == 1:
+                    return
+                self._save(
+                    {"term": active, "started": self._now(), "after": None, "reencrypted": 0}
+                )
             self._stop.clear()
             self._thread = threading.Thread(
                 target=self._run, name="strongroom-term-rotation", daemon=True
@@ -127,8 +143,8 @@ class TermRotation:
             return False
         if not self._barrier.retire_old_terms():
             return False  # written meanwhile under an old term: one more pass
+        self._barrier.scrub()  # before the progress goes: a failed scrub is retried
         self._barrier.delete_core(PROGRESS)
-        self._barrier.scrub()
         log.warning("barrier key term %d is now the only one", progress["term"])
         return True
 
@@ -137,8 +153,11 @@ class TermRotation:
             self._failure = None
             self.run()
         except StrongroomError as error:  # sealed meanwhile, storage down, damaged record
-            self._failure = error.message
+            self._failure = _PAUSED
             log.error("barrier key-term rotation paused: %s", error.message)
+        except Exception:
+            self._failure = _PAUSED
+            log.exception("barrier key-term rotation paused by an unexpected error")
 
     def _load(self) -> dict[str, Any] | None:
         data = self._barrier.read_core(PROGRESS)

@@ -159,26 +159,52 @@ def rekey_init(key_shares: int, key_threshold: int, address: str, ca_cert: Path 
     )
 
 
+def _give_rekey_share(
+    step: str, kind: str, share: str | None, nonce: str, address: str, ca_cert: Path | None
+) -> dict[str, Any] | None:
+    """Send one share to a rekey step; None (after printing the progress) until the step's
+    threshold is met, else the final answer."""
+    require_private_channel(address)
+    if share is None:
+        share = click.prompt(f"{kind.capitalize()} unseal key", hide_input=True)
+    body = {"nonce": nonce, "key": share}
+    answer = call(address, ca_cert, "POST", f"/sys/rekey/{step}", body, signed=True)
+    if "progress" in answer:
+        click.echo(f"Progress     {answer['progress']} of {answer['required']} {kind} shares")
+        return None
+    return answer
+
+
 @rekey.command("submit")
 @click.argument("share", required=False)
 @click.option("--nonce", envvar="STRONGROOM_REKEY_NONCE", required=True)
 @address_option
 def rekey_submit(share: str | None, nonce: str, address: str, ca_cert: Path | None) -> None:
     """Give one current unseal share to the rekey named by --nonce."""
-    require_private_channel(address)
-    if share is None:
-        share = click.prompt("Current unseal key", hide_input=True)
-    body = {"nonce": nonce, "key": share}
-    answer = call(address, ca_cert, "POST", "/sys/rekey/update", body, signed=True)
-    if not answer.get("complete"):
-        click.echo(f"Progress     {answer['progress']} of {answer['required']} current shares")
+    answer = _give_rekey_share("update", "current", share, nonce, address, ca_cert)
+    if answer is None:
         return
     _print_shares(answer["keys"])
     click.echo()
     click.echo(
-        f"The root key is replaced: {answer['threshold']} of these {len(answer['keys'])} "
-        "keys unseal from now on, and the old unseal keys no longer do. "
-        "They are shown once."
+        f"These are the new unseal keys, shown once. Nothing has changed yet: give "
+        f"{answer['threshold']} of them back with `strongroom operator rekey verify "
+        f"--nonce {nonce}` to replace the root key. Until then the current keys stay valid."
+    )
+
+
+@rekey.command("verify")
+@click.argument("share", required=False)
+@click.option("--nonce", envvar="STRONGROOM_REKEY_NONCE", required=True)
+@address_option
+def rekey_verify(share: str | None, nonce: str, address: str, ca_cert: Path | None) -> None:
+    """Give one of the NEW unseal keys back to the rekey named by --nonce."""
+    answer = _give_rekey_share("verify", "new", share, nonce, address, ca_cert)
+    if answer is None:
+        return
+    click.echo(
+        f"The root key is replaced: {answer['threshold']} of the {answer['shares']} new keys "
+        "unseal from now on, and the old unseal keys no longer do."
     )
 
 

@@ -10,6 +10,7 @@ message, never as a traceback.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import os
@@ -81,18 +82,31 @@ def call(
     context = ssl.create_default_context(cafile=str(ca_cert) if ca_cert else None)
     try:
         with urllib.request.urlopen(request, context=context, timeout=30) as response:
-            return json.loads(response.read() or b"{}")  # type: ignore[no-any-return]
+            answer = _json(response.read())
     except urllib.error.HTTPError as error:
-        try:
-            payload = json.loads(error.read())
-        except ValueError:
-            payload = {}
+        payload = _json(error.read())
         if error.code in (501, 503) and "sealed" in payload:
-            return payload  # type: ignore[no-any-return]
+            return payload
         message = payload.get("message") or error.reason
         raise click.ClickException(f"{payload.get('__type', error.code)}: {message}") from None
     except urllib.error.URLError as error:
         raise click.ClickException(f"Cannot reach {url}: {error.reason}") from None
+    except (OSError, http.client.HTTPException) as error:  # dropped, reset, timed out
+        raise click.ClickException(
+            f"The connection to {url} failed before an answer arrived ({type(error).__name__})."
+        ) from None
+    if not answer and method != "GET":
+        raise click.ClickException(f"{url} did not answer with a JSON object.")
+    return answer
+
+
+def _json(data: bytes) -> dict[str, Any]:
+    """A JSON object answer, or {} for anything else."""
+    try:
+        value = json.loads(data or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _signed_headers(method: str, url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:

@@ -109,9 +109,10 @@ def stop(server: ServerProcess) -> None:
     server.stop()
 
 
-def start_sealed(start_server: StartServer, init: Init) -> ServerProcess:
-    """Start `strongroom server` (no --dev) on `init`'s data and wait for its 503."""
-    server = start_server(init.data_dir, dev=False, wait_for=(503,))
+def start_sealed(start_server: StartServer, init: Init, **env: str) -> ServerProcess:
+    """Start `strongroom server` (no --dev) on `init`'s data, with `env` (STRONGROOM_*
+    settings) added to its environment, and wait for its 503."""
+    server = start_server(init.data_dir, dev=False, wait_for=(503,), extra_env=env)
     server.access_key = init.access_key_id
     server.secret_key = init.secret_access_key
     server.account_id = init.account_id

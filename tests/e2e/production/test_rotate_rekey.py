@@ -46,11 +46,12 @@ def stored(data_dir: Path) -> dict[str, bytes]:
 
 
 def record_terms(data_dir: Path) -> set[int]:
-    """The keyring terms the stored records name (core/ values are not records)."""
+    """The keyring terms the stored records name (core/ values and the scheduler's lease
+    are not records)."""
     return {
         record_format.decode(value).term
         for path, value in stored(data_dir).items()
-        if not path.startswith("core/")
+        if not path.startswith(("core/", "lease/"))
     }
 
 
@@ -80,13 +81,15 @@ def unsigned_post(server: Any, init: Init, path: str) -> int:
 def test_rotate_reencrypts_everything_and_deletes_the_old_term(
     fresh: Init, start_server: StartServer
 ) -> None:
-    server = start_sealed(start_server, fresh)
+    # A short scheduler interval: its lease (not a barrier record) is in the store too.
+    server = start_sealed(start_server, fresh, STRONGROOM_SCHEDULER_INTERVAL="0.2")
     unseal_fully(server, fresh, fresh.shares[:3])
     kms = kms_of(server, fresh)
     keys = [kms.create_key(Description=f"key {n}")["KeyMetadata"]["KeyId"] for n in range(5)]
     blobs = {key: kms.encrypt(KeyId=key, Plaintext=key.encode())["CiphertextBlob"] for key in keys}
     assert record_terms(fresh.data_dir) == {1}
     assert sys_status(server, fresh)["term"] == 1
+    assert "lease/scheduler" in stored(fresh.data_dir)
 
     assert unsigned_post(server, fresh, "/sys/rotate") == 403
     assert_clean_failure(
@@ -131,8 +134,8 @@ def rekey_init(server: Any, init: Init, shares: int, threshold: int) -> str:
     return parse_status(result.stdout)["nonce"]
 
 
-def rekey_submit(server: Any, init: Init, nonce: str, share: str) -> Any:
-    return operator(server, init, "rekey submit", "--nonce", nonce, share, env=seal_env(init))
+def rekey_submit(server: Any, init: Init, nonce: str, share: str, step: str = "submit") -> Any:
+    return operator(server, init, f"rekey {step}", "--nonce", nonce, share, env=seal_env(init))
 
 
 def test_rekey_replaces_the_shares_and_the_old_ones_stop_working(
@@ -170,10 +173,24 @@ def test_rekey_replaces_the_shares_and_the_old_ones_stop_working(
     progress = rekey_submit(server, fresh, nonce, fresh.shares[4])
     assert "Progress     1 of 3" in progress.stdout
     assert rekey_submit(server, fresh, nonce, fresh.shares[1]).returncode == 0
-    done = rekey_submit(server, fresh, nonce, fresh.shares[3])
-    assert done.returncode == 0, done.stderr
-    new_shares = re.findall(r"^Unseal Key \d+: (\S+)$", done.stdout, re.MULTILINE)
+    handed_out = rekey_submit(server, fresh, nonce, fresh.shares[3])
+    assert handed_out.returncode == 0, handed_out.stderr
+    new_shares = re.findall(r"^Unseal Key \d+: (\S+)$", handed_out.stdout, re.MULTILINE)
     assert len(new_shares) == 3 and not set(new_shares) & set(fresh.shares)
+    assert "Nothing has changed yet" in handed_out.stdout
+    # Until the new keys come back, nothing is stored: lost shares would cost nothing.
+    assert stored(fresh.data_dir)["core/keyring"] == old_keyring
+    assert sys_status(server, fresh)["threshold"] == 3
+    # Giving back shares of another key is refused, and the keys can be given again.
+    assert rekey_submit(server, fresh, nonce, other_init.shares[1], "verify").returncode == 0
+    refused = rekey_submit(server, fresh, nonce, new_shares[1], "verify")
+    assert_clean_failure(refused, "A share was refused")
+    assert stored(fresh.data_dir)["core/keyring"] == old_keyring
+    verifying = rekey_submit(server, fresh, nonce, new_shares[1], "verify")
+    assert "Progress     1 of 2" in verifying.stdout, verifying.stderr
+    done = rekey_submit(server, fresh, nonce, new_shares[0], "verify")
+    assert done.returncode == 0, done.stderr
+    assert "The root key is replaced" in done.stdout
     status = sys_status(server, fresh)
     assert (status["shares"], status["threshold"], status["sealed"]) == (3, 2, False)
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"survives the rekey"

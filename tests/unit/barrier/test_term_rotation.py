@@ -15,7 +15,10 @@ import pytest
 from strongroom.barrier import Barrier, TermRotation
 from strongroom.barrier import record as record_format
 from strongroom.barrier.barrier import CORE_PREFIX
+from strongroom.barrier.cipher import Cipher
+from strongroom.barrier.keyring import Keyring
 from strongroom.barrier.term_rotation import PROGRESS
+from strongroom.crypto import system_random
 from strongroom.storage.base import Storage
 from strongroom.storage.sqlite import SqliteStorage
 
@@ -189,3 +192,49 @@ def test_a_forged_progress_record_restarts_the_pass(storage: Storage, forged: by
     assert rotation.run() is True
     assert barrier.terms() == (2, [2])
     assert all(barrier.get(path) == value for path, value in values.items())
+
+
+def test_values_that_are_not_records_are_left_alone(storage: Storage) -> None:
+    barrier, values = filled(storage, count=5)
+    storage.put("lease/scheduler", b'{"holder": "p", "expires": 1}')  # plaintext, by design
+    rotation = TermRotation(barrier, lambda: 0.0, batch=2)
+    rotation.stop()
+    barrier.rotate_term()
+    barrier.write_core(PROGRESS, b'{"term": 2, "started": 0, "after": null, "reencrypted": 0}')
+    rotation._stop.clear()
+    assert rotation.run() is True
+    assert barrier.terms() == (2, [2])
+    assert storage.get("lease/scheduler") == b'{"holder": "p", "expires": 1}'
+    assert list(barrier.scan("")) == sorted(values.items())
+
+
+def test_a_term_added_without_its_progress_record_is_still_finished(storage: Storage) -> None:
+    barrier, values = filled(storage, count=5)
+    barrier.rotate_term()  # then "the process dies" before recording the work
+    rotation = TermRotation(barrier, lambda: 0.0)
+    rotation.resume()
+    assert rotation.wait(timeout=60)
+    assert barrier.terms() == (2, [2])
+    assert set(terms_in_storage(storage).values()) == {2}
+    assert all(barrier.get(path) == value for path, value in values.items())
+
+
+def test_a_record_is_labelled_with_the_term_that_sealed_it_whatever_interleaves() -> None:
+    """Another thread adopting a rotated keyring in the middle of a seal (here: while the
+    nonce is drawn) must not make a record labelled with one term and sealed by another."""
+    first = Keyring.fresh(system_random)
+    rotated = Keyring(dict(first.keys), first.active_term)
+    rotated.rotate(system_random)
+    adopt_now: list[Cipher] = []
+
+    def nonce_while_rotating(n: int) -> bytes:
+        if adopt_now:
+            adopt_now.pop().adopt(rotated)  # what a concurrent rotate_term would do
+        return system_random(n)
+
+    cipher = Cipher(first, nonce_while_rotating, lambda: rotated)
+    adopt_now.append(cipher)
+    record = cipher.seal("svc/a", b"value")
+    assert cipher.active_term == 2
+    assert cipher.open("svc/a", record) == b"value"
+    assert record_format.decode(record).term == 1

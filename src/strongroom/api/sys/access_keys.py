@@ -15,7 +15,8 @@ Invariants:
   NoSuchEntity, exactly like a missing one.
 - No answer but `create`'s holds a secret. Errors are IAM's: NoSuchEntity, LimitExceeded
   (two keys per user), DeleteConflict (the account's last active key), and
-  ValidationException for a malformed id or body.
+  ValidationException for a malformed id or field, SerializationException for a body
+  that is not a JSON object.
 - Times are ISO 8601 UTC; a key made before creation times were kept has `created: null`,
   a key never used `last_used: null`.
 """
@@ -29,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from strongroom.api.sys.json_body import json_object
 from strongroom.errors import ValidationException
 from strongroom.identity import (
     ACCESS_KEYS_PER_USER,
@@ -85,7 +87,7 @@ class AccessKeyRoutes:
         return None
 
     def _create(self, principal: Principal, body: bytes) -> Answer:
-        request = _json_object(body)
+        request = json_object(body)
         if request:
             raise ValidationException(
                 f"Unknown member(s) {sorted(request)}: a key is made for the signer's account."
@@ -129,13 +131,3 @@ def _checked_id(key_id: str) -> str:
             "constraint: Member must be 1 to 128 ASCII letters and digits"
         )
     return key_id
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = orjson.loads(body or b"{}")
-    except orjson.JSONDecodeError:
-        value = None
-    if not isinstance(value, dict):
-        raise ValidationException("The request body must be a JSON object.")
-    return value

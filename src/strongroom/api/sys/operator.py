@@ -95,7 +95,9 @@ class Operator:
                 status.update(self._rotation.status())
         return status
 
-    def submit_share(self, share: str, nonce: str | None) -> dict[str, Any]:
+    def submit_share(
+        self, share: str, nonce: str | None, client: str | None = None
+    ) -> dict[str, Any]:
         """Add one unseal share to the attempt `nonce` names, or start an attempt with it;
         unseal when the attempt reaches the threshold."""
         with self._lock:
@@ -105,7 +107,7 @@ class Operator:
             if config is None:
                 raise UnsealFailed("This server has no Shamir seal to unseal with shares.")
             attempt = (
-                self._attempts.start(Unsealer(config))
+                self._attempts.start(Unsealer(config), client)
                 if nonce is None
                 else self._attempts.get(nonce)
             )

@@ -3,9 +3,10 @@
 A token bucket per address: `burst` calls at once, then one more every
 `refill_seconds`. Calls over the limit get `ThrottlingException` (429) and do nothing.
 
-Invariants: memory is bounded (at most `max_clients` buckets; when full, buckets that have
-refilled are dropped first, then all of them); time comes from the injected clock; a
-request whose address is unknown shares one bucket with every other such request.
+Invariants: memory is bounded (at most `max_clients` buckets; when full, the bucket used
+longest ago goes, which is a full one unless more than `max_clients` addresses called
+within one refill of the whole burst); time comes from the injected clock; a request
+whose address is unknown shares one bucket with every other such request.
 """
 
 from __future__ import annotations
@@ -40,22 +41,11 @@ class RateLimiter:
         address = client or "unknown"
         now = self._now()
         with self._lock:
-            tokens, since = self._buckets.get(address, (self._burst, now))
+            tokens, since = self._buckets.pop(address, (self._burst, now))
             tokens = min(self._burst, tokens + max(0.0, now - since) / self._refill)
+            if len(self._buckets) >= self._max_clients:  # least recently used goes
+                del self._buckets[next(iter(self._buckets))]
             if tokens < 1.0:
                 self._buckets[address] = (tokens, now)
                 raise ThrottlingException("Rate exceeded")
-            if address not in self._buckets and len(self._buckets) >= self._max_clients:
-                self._make_room(now)
-            self._buckets[address] = (tokens - 1.0, now)
-
-    def _make_room(self, now: float) -> None:
-        full = [
-            address
-            for address, (tokens, since) in self._buckets.items()
-            if tokens + (now - since) / self._refill >= self._burst
-        ]
-        for address in full:
-            del self._buckets[address]
-        if len(self._buckets) >= self._max_clients:
-            self._buckets.clear()
+            self._buckets[address] = (tokens - 1.0, now)  # last in order: most recent

@@ -1,23 +1,30 @@
 """`operator rekey`: a new root key and new unseal shares, from a quorum of the old shares.
 
-Vault's rekey, as its operators know it: `start` names the new share count and threshold
-and returns a nonce; `submit` takes the current shares one by one, each naming the nonce;
-once the current threshold is met and the shares rebuild the current root key, a new root
-key is made, the keyring is sealed under it together with the new seal configuration in
-one transaction, the storage is scrubbed, and the new shares are returned, once.
+Vault's rekey with verification, as its operators know it:
+1. `start` names the new share count and threshold and returns a nonce;
+2. `submit` takes the current shares one by one, each naming the nonce; once the current
+   threshold rebuilds the current root key, a new root key is made and its shares are
+   returned, and nothing is stored yet;
+3. `verify` takes the new shares back; once the new threshold rebuilds the new root key,
+   the keyring is sealed under it together with the new seal configuration in one
+   transaction, then the storage is scrubbed.
 
 Invariants:
-- One rekey at a time; it expires after `ttl_seconds` without a share. Every call is
-  signed and authorized by the router; the shares prove the quorum.
-- Until it completes nothing changes; afterwards the old shares rebuild a key that no
-  longer opens the keyring, and no file in the data directory holds the old sealed
-  keyring (`Barrier.scrub`).
+- Nothing changes until the new shares have come back: shares lost on the way (a
+  dropped connection, a closed terminal) cost a `cancel` and a fresh start, never the
+  data. After the commit, the old shares rebuild a key that opens nothing, and once the
+  scrub has run no file in the data directory holds the keyring sealed under the old
+  root key (a scrub held up by a reader is logged; the next scrub finishes it).
+- One rekey at a time; it expires after `ttl_seconds` without a share; `forget` (on
+  seal) drops it with every share it holds. Every call is signed and authorized by the
+  router; the shares prove the quorum.
 - Shares and root keys live only in memory and in the one answer that hands the new
   shares out; no error holds a share.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,15 +33,17 @@ from typing import Any
 from strongroom.api.sys.operator import SEAL_CONFIG, read_seal_config
 from strongroom.api.sys.share_attempts import Attempts
 from strongroom.barrier import Barrier
-from strongroom.crypto import RandomBytes
+from strongroom.crypto import RandomBytes, equal
 from strongroom.errors import StrongroomError, ValidationException
 from strongroom.seal import SealConfig, ShamirSeal, Unsealer
 
 __all__ = ["Rekey", "RekeyFailed", "RekeyInProgress"]
 
+log = logging.getLogger("strongroom.api")
+
 
 class RekeyFailed(StrongroomError):
-    """The shares given do not rebuild the current root key, or rekey is impossible here."""
+    """The shares given do not rebuild the key they must, or rekey is impossible here."""
 
     code = "InvalidUnsealKeys"
 
@@ -47,11 +56,14 @@ class RekeyInProgress(StrongroomError):
 
 @dataclass(slots=True)
 class _Pending:
-    """A rekey under way: the old shares collected so far and the new split asked for."""
+    """A rekey under way: the current shares collected so far, the new split asked for,
+    and, once the current quorum is met, the new root key awaiting its shares back."""
 
     old: Unsealer
     new: SealConfig
     required: int
+    root_key: bytes | None = None
+    returned: Unsealer | None = None
 
 
 class Rekey:
@@ -60,7 +72,7 @@ class Rekey:
     def __init__(self, barrier: Barrier, random: RandomBytes, now: Callable[[], float]) -> None:
         self._barrier = barrier
         self._random = random
-        self._attempts: Attempts[_Pending] = Attempts(random, now, limit=1)
+        self._attempts: Attempts[_Pending] = Attempts(random, now, limit=1, per_client=1)
         self._lock = threading.Lock()
 
     def start(self, shares: Any, threshold: Any) -> dict[str, Any]:
@@ -78,18 +90,19 @@ class Rekey:
                     "A rekey is already in progress: finish it, or cancel it "
                     "(`strongroom operator rekey cancel`)."
                 )
-            pending = _Pending(Unsealer(current), new, current.threshold)
-            attempt = self._attempts.start(pending)
+            attempt = self._attempts.start(_Pending(Unsealer(current), new, current.threshold))
         return {"nonce": attempt.nonce, "progress": 0, "required": current.threshold}
 
     def submit(self, nonce: Any, share: Any) -> dict[str, Any]:
-        """Add one current share; when the threshold is met, replace the root key."""
-        if not isinstance(nonce, str) or not isinstance(share, str):
-            raise ValidationException("Give the rekey 'nonce' and one current share as 'key'.")
+        """Add one current share; once they rebuild the current root key, make the new
+        root key and hand out its shares (stored nowhere until `verify`)."""
         with self._lock:
-            self._current()
-            attempt = self._attempts.get(nonce)
-            pending = attempt.collector
+            pending = self._pending(nonce, share)
+            if pending.root_key is not None:
+                raise ValidationException(
+                    "The current keys are all in: give the new keys back with "
+                    "`strongroom operator rekey verify`."
+                )
             progress = pending.old.submit(share)
             if not progress.done:
                 return {
@@ -97,24 +110,51 @@ class Rekey:
                     "progress": progress.submitted,
                     "required": pending.required,
                 }
-            self._attempts.drop(nonce)
-            candidate = pending.old.candidate() or b""
-            if not self._barrier.opens_keyring(candidate):
+            if not self._barrier.opens_keyring(pending.old.candidate() or b""):
+                self._attempts.drop(nonce)
                 raise RekeyFailed(
                     "A share was refused: the shares given do not reconstruct the current root "
                     "key. The rekey is cancelled; the current unseal keys stay valid."
                 )
-            root_key, new_shares = ShamirSeal(self._random).initialize(
+            pending.root_key, new_shares = ShamirSeal(self._random).initialize(
                 pending.new.shares, pending.new.threshold
             )
-            self._barrier.replace_root_key(root_key, {SEAL_CONFIG: pending.new.to_json()})
-        self._barrier.scrub()
+            pending.returned = Unsealer(pending.new)
         return {
-            "complete": True,
+            "nonce": nonce,
             "keys": new_shares,
             "shares": pending.new.shares,
             "threshold": pending.new.threshold,
+            "complete": False,
         }
+
+    def verify(self, nonce: Any, share: Any) -> dict[str, Any]:
+        """Take one new share back; once they rebuild the new root key, replace the root
+        key for good."""
+        with self._lock:
+            pending = self._pending(nonce, share)
+            if pending.root_key is None or pending.returned is None:
+                raise ValidationException("Give the current keys first (`rekey submit`).")
+            progress = pending.returned.submit(share)
+            if not progress.done:
+                return {
+                    "nonce": nonce,
+                    "progress": progress.submitted,
+                    "required": progress.threshold,
+                }
+            if not equal(pending.returned.candidate() or b"", pending.root_key):
+                pending.returned = Unsealer(pending.new)
+                raise RekeyFailed(
+                    "A share was refused: the new keys given do not reconstruct the new root "
+                    "key. Give the new keys again; the current unseal keys stay valid."
+                )
+            self._barrier.replace_root_key(pending.root_key, {SEAL_CONFIG: pending.new.to_json()})
+            self._attempts.drop(nonce)
+        try:
+            self._barrier.scrub()
+        except StrongroomError as error:  # the new root key is in place: never fail now
+            log.warning("rekey done; the old sealed keyring awaits the next scrub: %s", error)
+        return {"complete": True, "shares": pending.new.shares, "threshold": pending.new.threshold}
 
     def cancel(self, nonce: Any) -> dict[str, Any]:
         """Abandon the rekey in progress (the one `nonce` names, when given)."""
@@ -125,6 +165,17 @@ class Rekey:
                 self._attempts.get(nonce)
             self._attempts.clear()
         return {"cancelled": True}
+
+    def forget(self) -> None:
+        """Drop the rekey in progress and every share it holds (on seal)."""
+        with self._lock:
+            self._attempts.clear()
+
+    def _pending(self, nonce: Any, share: Any) -> _Pending:
+        if not isinstance(nonce, str) or not isinstance(share, str):
+            raise ValidationException("Give the rekey 'nonce' and one share as 'key'.")
+        self._current()
+        return self._attempts.get(nonce).collector
 
     def _current(self) -> SealConfig:
         config = read_seal_config(self._barrier)

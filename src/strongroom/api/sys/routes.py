@@ -7,7 +7,8 @@ POST /sys/unseal          {"key", "nonce"?} or {"reset": true, "nonce"}: no cred
 POST /sys/seal            signed: strongroom:Seal
 POST /sys/rotate          signed: strongroom:Rotate
 POST /sys/rekey/init      signed: strongroom:Rekey  {"shares", "threshold"}
-POST /sys/rekey/update    signed: strongroom:Rekey  {"nonce", "key"}
+POST /sys/rekey/update    signed: strongroom:Rekey  {"nonce", "key"}: a current share
+POST /sys/rekey/verify    signed: strongroom:Rekey  {"nonce", "key"}: a new share
 POST /sys/rekey/cancel    signed: strongroom:Rekey  {"nonce"?}
      /sys/access-keys...  signed: see api.sys.access_keys
 POST /moto-api/reset      dev mode only, unsigned: wipe every service's state
@@ -27,6 +28,7 @@ import orjson
 from strongroom.api.aws import errors as wire_errors
 from strongroom.api.aws.json_protocol import encode_error
 from strongroom.api.aws.sigv4 import Credential
+from strongroom.api.sys.json_body import json_object
 from strongroom.api.sys.operator import Operator
 from strongroom.api.sys.rate_limit import RateLimiter
 from strongroom.api.sys.rekey import Rekey
@@ -64,7 +66,7 @@ class SignedRoutes(Protocol):
         ...
 
 
-_REKEY_STEPS = ("/sys/rekey/init", "/sys/rekey/update", "/sys/rekey/cancel")
+_REKEY_STEPS = ("/sys/rekey/init", "/sys/rekey/update", "/sys/rekey/verify", "/sys/rekey/cancel")
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
@@ -147,7 +149,7 @@ class SysRoutes:
             return _error(403, "AccessDeniedException", "Requests from web pages are refused.")
         if path == "/sys/unseal" and method == "POST":
             self._unseal_limit.check(client)
-            return 200, orjson.dumps(self._unseal(_json_object(body)))
+            return 200, orjson.dumps(self._unseal(json_object(body), client))
         if path == "/sys/seal" and method == "POST":
             if self._operator.status()["sealed"]:  # nothing to do; no key could be read
                 return 200, orjson.dumps(self._operator.status())
@@ -158,7 +160,7 @@ class SysRoutes:
             return 200, orjson.dumps(self._operator.rotate())
         if path in _REKEY_STEPS and method == "POST":
             signed("strongroom:Rekey")
-            return 200, orjson.dumps(self._rekey_step(path, _json_object(body)))
+            return 200, orjson.dumps(self._rekey_step(path, json_object(body)))
         if path.startswith("/sys/access-keys") and self._access_keys is not None:
             answer = self._access_keys.handle(method, path, body, signed)
             if answer is not None:
@@ -168,7 +170,7 @@ class SysRoutes:
             return 200, orjson.dumps({"status": "ok"})
         return _error(404, "NotFound", f"No route for {method} {path}.")
 
-    def _unseal(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _unseal(self, request: dict[str, Any], client: str | None) -> dict[str, Any]:
         nonce = request.get("nonce")
         if nonce is not None and not isinstance(nonce, str):
             raise ValidationException("The unseal 'nonce' is a string.")
@@ -179,7 +181,7 @@ class SysRoutes:
         share = request.get("key")
         if not isinstance(share, str):
             raise ValidationException("Give the unseal share as 'key'.")
-        return self._operator.submit_share(share, nonce)
+        return self._operator.submit_share(share, nonce, client)
 
     def _rekey_step(self, path: str, request: dict[str, Any]) -> dict[str, Any]:
         step = path.removeprefix("/sys/rekey/")
@@ -187,22 +189,10 @@ class SysRoutes:
             return self._rekey.start(request.get("shares"), request.get("threshold"))
         if step == "update":
             return self._rekey.submit(request.get("nonce"), request.get("key"))
+        if step == "verify":
+            return self._rekey.verify(request.get("nonce"), request.get("key"))
         return self._rekey.cancel(request.get("nonce"))
 
 
 def _from_a_web_page(headers: Sequence[tuple[bytes, bytes]]) -> bool:
     return any(name in (b"origin", b"sec-fetch-site") for name, _ in headers)
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = orjson.loads(body or b"{}")
-    except orjson.JSONDecodeError:
-        value = None
-    if not isinstance(value, dict):
-        raise _BadRequest("The request body must be a JSON object.")
-    return value
-
-
-class _BadRequest(StrongroomError):
-    code = "SerializationException"

@@ -8,8 +8,10 @@ Invariants:
 - Nonces are 16 random bytes (hex), compared as dictionary keys; an unknown or expired
   nonce is refused without saying whether it ever existed.
 - An attempt forgets its shares when it completes, is reset, or has seen no share for
-  `ttl_seconds`. At most `limit` attempts are kept; starting one more drops the one idle
-  longest, so memory stays bounded whatever a stranger sends.
+  `ttl_seconds`. No attempt is ever dropped to make room for another: at most `limit`
+  attempts, and `per_client` from one client address, are kept, and starting one more is
+  refused (`ThrottlingException`) until one ends, so memory stays bounded and a stranger
+  can only delay new attempts, never end the operators'.
 - Not thread-safe: the caller serialises (the operator holds its lock).
 """
 
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from strongroom.crypto import RandomBytes
-from strongroom.errors import StrongroomError
+from strongroom.errors import StrongroomError, ThrottlingException
 
 __all__ = ["Attempt", "Attempts", "UnknownAttempt"]
 
@@ -40,6 +42,7 @@ class Attempt(Generic[T]):
     nonce: str
     collector: T
     last_seen: float
+    client: str | None
 
 
 class Attempts(Generic[T]):
@@ -51,24 +54,29 @@ class Attempts(Generic[T]):
         now: Callable[[], float],
         ttl_seconds: float = 900.0,
         limit: int = 64,
+        per_client: int = 4,
     ) -> None:
         self._random = random
         self._now = now
         self._ttl = ttl_seconds
         self._limit = limit
+        self._per_client = per_client
         self._attempts: dict[str, Attempt[T]] = {}
 
     def __len__(self) -> int:
         self._expire()
         return len(self._attempts)
 
-    def start(self, collector: T) -> Attempt[T]:
-        """A new attempt around `collector`, with a fresh nonce."""
+    def start(self, collector: T, client: str | None = None) -> Attempt[T]:
+        """A new attempt around `collector`, with a fresh nonce, for `client`."""
         self._expire()
-        while len(self._attempts) >= self._limit:
-            idle = min(self._attempts.values(), key=lambda attempt: attempt.last_seen)
-            del self._attempts[idle.nonce]
-        attempt = Attempt(self._random(16).hex(), collector, self._now())
+        mine = sum(1 for attempt in self._attempts.values() if attempt.client == client)
+        if len(self._attempts) >= self._limit or mine >= self._per_client:
+            raise ThrottlingException(
+                "Too many attempts are in progress: finish or reset one, or wait for an "
+                "idle one to expire."
+            )
+        attempt = Attempt(self._random(16).hex(), collector, self._now(), client)
         self._attempts[attempt.nonce] = attempt
         return attempt
 

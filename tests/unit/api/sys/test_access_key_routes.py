@@ -15,6 +15,7 @@ from strongroom.errors import (
     DeleteConflictException,
     IamLimitExceededException,
     NoSuchEntityException,
+    SerializationException,
     StrongroomError,
     ValidationException,
 )
@@ -141,8 +142,8 @@ def test_another_accounts_keys_are_no_such_entity(store: AccessKeyStore) -> None
         ("POST", "/not-an-id/disable", b"", ValidationException),
         ("DELETE", "/" + "A" * 129, b"", ValidationException),
         ("POST", "", b'{"user_name": "alice"}', ValidationException),
-        ("POST", "", b"[]", ValidationException),
-        ("POST", "", b"{", ValidationException),
+        ("POST", "", b"[]", SerializationException),
+        ("POST", "", b"{", SerializationException),
     ],
 )
 def test_refusals(

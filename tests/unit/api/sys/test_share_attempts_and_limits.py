@@ -44,17 +44,26 @@ def test_idle_attempts_expire_and_use_keeps_them() -> None:
         attempts.get(idle.nonce)
 
 
-def test_the_number_of_attempts_is_bounded_dropping_the_longest_idle() -> None:
+def test_a_full_table_refuses_new_attempts_and_never_drops_the_operators() -> None:
     clock = ManualClock()
-    attempts: Attempts[int] = Attempts(system_random, clock, limit=3)
-    operators = attempts.start(0)
-    strangers = []
-    for n in range(1, 6):
-        clock.now += 1
-        strangers.append(attempts.start(n))
-        attempts.get(operators.nonce)  # the operators keep giving shares
-    assert len(attempts) == 3
+    attempts: Attempts[int] = Attempts(system_random, clock, limit=3, per_client=2)
+    operators = attempts.start(0, "10.0.0.1")
+    clock.now += 600  # the operators are idle, fetching the next key holder
+    attempts.start(1, "10.9.9.1")
+    attempts.start(2, "10.9.9.2")
+    with pytest.raises(ThrottlingException):
+        attempts.start(3, "10.9.9.3")
     assert attempts.get(operators.nonce).collector == 0
+
+
+def test_one_address_may_hold_only_a_few_attempts() -> None:
+    clock = ManualClock()
+    attempts: Attempts[int] = Attempts(system_random, clock, limit=64, per_client=2)
+    attempts.start(1, "10.9.9.1")
+    attempts.start(2, "10.9.9.1")
+    with pytest.raises(ThrottlingException):
+        attempts.start(3, "10.9.9.1")
+    attempts.start(4, "10.0.0.1")  # another address still may
 
 
 def test_the_rate_limit_refills_over_time_per_address() -> None:
@@ -83,9 +92,15 @@ def test_refused_calls_do_not_earn_tokens() -> None:
     limiter.check(None)
 
 
-def test_the_rate_limiter_memory_is_bounded() -> None:
+def test_the_rate_limiter_memory_is_bounded_and_forgets_the_oldest_first() -> None:
     clock = ManualClock()
-    limiter = RateLimiter(clock, burst=2, refill_seconds=1, max_clients=100)
-    for n in range(1000):
+    limiter = RateLimiter(clock, burst=2, refill_seconds=100, max_clients=100)
+    limiter.check("busy")
+    limiter.check("busy")
+    for n in range(99):
         limiter.check(f"addr-{n}")
+    with pytest.raises(ThrottlingException):  # still remembered: most recently used
+        limiter.check("busy")
+    for n in range(1000):
+        limiter.check(f"other-{n}")
     assert len(limiter._buckets) <= 100
