@@ -143,6 +143,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
             barrier.refresh_data_version,
             lambda: kms_service.run_maintenance(kms),
             rotation.resume,  # an interrupted key-term rotation goes on
+            barrier.settle_scrub,  # a scrub readers held up earlier
         ],
         lambda: not operator.is_sealed(),
     )

@@ -16,6 +16,7 @@ Nested `transaction()` calls join the outer one.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -27,6 +28,8 @@ from strongroom.barrier.keyring import Keyring, KeyringUnreadable
 from strongroom.crypto import RandomBytes, system_random
 from strongroom.errors import ServiceUnavailable, StrongroomError
 from strongroom.storage.base import Reader, Storage, Transaction
+
+log = logging.getLogger("strongroom.barrier")
 
 CORE_PREFIX = "core/"
 KEYRING_PATH = "core/keyring"
@@ -110,6 +113,7 @@ class Barrier:
         self._keyring_bytes: bytes | None = None  # the stored keyring this process uses
         self._lock = threading.Lock()
         self._last_version = 0
+        self._scrub_owed = True
         self._active: ContextVar[_EncryptingTransaction | None] = ContextVar(
             f"barrier-transaction-{id(self)}", default=None
         )
@@ -376,6 +380,24 @@ class Barrier:
         if self._active.get() is not None:
             raise RuntimeError("scrub() inside a barrier transaction: call it after the commit")
         self._storage.scrub()
+        self._scrub_owed = False
+
+    def scrub_or_owe(self) -> bool:
+        """Scrub now if the storage lets it; else remember that a scrub is owed (the
+        scheduler's `settle_scrub` pays it) and log why. True when scrubbed."""
+        try:
+            self.scrub()
+        except StrongroomError as error:
+            self._scrub_owed = True
+            log.warning("a scrub is owed and will be retried: %s", error.message)
+            return False
+        return True
+
+    def settle_scrub(self) -> None:
+        """Pay an owed scrub (a scheduler job; one is owed at start, in case a process
+        died between destroying something and scrubbing)."""
+        if self._scrub_owed:
+            self.scrub()
 
     def transaction(self) -> AbstractContextManager[_EncryptingTransaction]:
         """A transaction whose values are encrypted like every other write."""

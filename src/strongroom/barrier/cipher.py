@@ -3,7 +3,7 @@
 Invariants:
 - The keyring state (active term, keys by term) is one immutable tuple, replaced whole by
   `adopt`: a record is always labelled with the term whose key encrypted it, however a
-  rotation interleaves with writers on other threads.
+  rotation interleaves with writers on other threads. The active term never goes back.
 - A record under a term this process does not know yet (another process rotated the
   keyring) makes it adopt the stored keyring once, through `reload`.
 - Every failure to open a record is one detail-free `IntegrityError`.
@@ -49,7 +49,11 @@ class Cipher:
         return sorted(self._state[1])
 
     def adopt(self, keyring: Keyring) -> None:
-        """Use `keyring` from now on (one assignment: readers see old or new, never a mix)."""
+        """Use `keyring` from now on (one assignment: readers see old or new, never a mix),
+        unless its active term is older than the one in use: terms only move forward, so
+        that is a keyring read before a rotation and adopted after it."""
+        if keyring.active_term < self._state[0]:
+            return
         aeads = {term: Aead(key) for term, key in keyring.keys.items()}
         self._state = (keyring.active_term, aeads)
 

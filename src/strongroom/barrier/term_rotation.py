@@ -131,6 +131,8 @@ class TermRotation:
             rewritten, last = self._barrier.reencrypt_batch(progress["after"], self._batch)
             progress["reencrypted"] += rewritten
             progress["after"] = last
+            if not self._still_current(progress):
+                continue  # another `rotate` wrote a fresh record meanwhile: follow it
             if last is None and self._finish(progress):
                 return True
             self._save(progress)
@@ -158,6 +160,14 @@ class TermRotation:
         except Exception:
             self._failure = _PAUSED
             log.exception("barrier key-term rotation paused by an unexpected error")
+
+    def _still_current(self, progress: dict[str, Any]) -> bool:
+        """Whether the stored record is still the rotation `progress` tracks."""
+        stored = self._load()
+        return stored is not None and (stored["term"], stored["started"]) == (
+            progress["term"],
+            progress["started"],
+        )
 
     def _load(self) -> dict[str, Any] | None:
         data = self._barrier.read_core(PROGRESS)

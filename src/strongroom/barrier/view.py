@@ -88,6 +88,11 @@ class View:
         """
         self._barrier.scrub()
 
+    def scrub_or_owe(self) -> bool:
+        """`scrub`, or, if the storage does not let it finish now, leave it owed to the
+        scheduler (`Barrier.scrub_or_owe`); True when scrubbed."""
+        return self._barrier.scrub_or_owe()
+
     def data_version(self) -> int:
         """Changes when another process commits to the same storage."""
         return self._barrier.data_version()

@@ -16,7 +16,12 @@ import click
 
 from strongroom import config as config_module
 from strongroom.cli.operator_access_keys import access_key
-from strongroom.cli.operator_client import address_option, call, require_private_channel
+from strongroom.cli.operator_client import (
+    address_option,
+    call,
+    expect,
+    require_private_channel,
+)
 
 
 def _print_status(status: dict[str, Any]) -> None:
@@ -151,6 +156,7 @@ def rekey_init(key_shares: int, key_threshold: int, address: str, ca_cert: Path 
         raise click.BadParameter("the threshold cannot exceed the number of shares")
     body = {"shares": key_shares, "threshold": key_threshold}
     answer = call(address, ca_cert, "POST", "/sys/rekey/init", body, signed=True)
+    expect(answer, "nonce", "progress", "required")
     click.echo(f"Nonce        {answer['nonce']}")
     click.echo(f"Progress     {answer['progress']} of {answer['required']} current shares")
     click.echo(
@@ -170,9 +176,10 @@ def _give_rekey_share(
     body = {"nonce": nonce, "key": share}
     answer = call(address, ca_cert, "POST", f"/sys/rekey/{step}", body, signed=True)
     if "progress" in answer:
+        expect(answer, "required")
         click.echo(f"Progress     {answer['progress']} of {answer['required']} {kind} shares")
         return None
-    return answer
+    return expect(answer, "shares", "threshold")
 
 
 @rekey.command("submit")
@@ -184,7 +191,7 @@ def rekey_submit(share: str | None, nonce: str, address: str, ca_cert: Path | No
     answer = _give_rekey_share("update", "current", share, nonce, address, ca_cert)
     if answer is None:
         return
-    _print_shares(answer["keys"])
+    _print_shares(expect(answer, "keys")["keys"])
     click.echo()
     click.echo(
         f"These are the new unseal keys, shown once. Nothing has changed yet: give "
@@ -206,6 +213,13 @@ def rekey_verify(share: str | None, nonce: str, address: str, ca_cert: Path | No
         f"The root key is replaced: {answer['threshold']} of the {answer['shares']} new keys "
         "unseal from now on, and the old unseal keys no longer do."
     )
+    if answer.get("scrubbed") is False:
+        click.echo(
+            "Warning: the storage could not be scrubbed yet (a reader held it up), so its "
+            "files may still hold the keyring sealed under the old root key; the server "
+            "retries on its next scheduler tick.",
+            err=True,
+        )
 
 
 @rekey.command("cancel")

@@ -25,7 +25,7 @@ import click
 
 from strongroom.config import DEFAULT_PORT
 
-__all__ = ["address_option", "call", "require_private_channel"]
+__all__ = ["address_option", "call", "expect", "require_private_channel"]
 
 _LOOPBACK_NAMES = ("localhost",)
 
@@ -79,12 +79,18 @@ def call(
     if signed:
         headers = _signed_headers(method, url, data or b"", headers)
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    context = ssl.create_default_context(cafile=str(ca_cert) if ca_cert else None)
+    try:
+        context = ssl.create_default_context(cafile=str(ca_cert) if ca_cert else None)
+    except (ssl.SSLError, OSError) as error:
+        raise click.ClickException(f"Cannot use the CA bundle {ca_cert}: {error}") from None
     try:
         with urllib.request.urlopen(request, context=context, timeout=30) as response:
             answer = _json(response.read())
     except urllib.error.HTTPError as error:
-        payload = _json(error.read())
+        try:
+            payload = _json(error.read())
+        except (OSError, http.client.HTTPException):
+            payload = {}
         if error.code in (501, 503) and "sealed" in payload:
             return payload
         message = payload.get("message") or error.reason
@@ -97,6 +103,14 @@ def call(
         ) from None
     if not answer and method != "GET":
         raise click.ClickException(f"{url} did not answer with a JSON object.")
+    return answer
+
+
+def expect(answer: dict[str, Any], *names: str) -> dict[str, Any]:
+    """`answer` if it holds every one of `names`, else a ClickException (not a KeyError)."""
+    missing = [name for name in names if name not in answer]
+    if missing:
+        raise click.ClickException(f"The server's answer lacks {', '.join(missing)}.")
     return answer
 
 

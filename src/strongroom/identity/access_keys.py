@@ -280,12 +280,9 @@ class AccessKeyStore:
     # --- inside --------------------------------------------------------------------------
 
     def _erase(self) -> None:
-        """Scrub the storage so a deleted key's secret is in no file; if readers hold it
-        up, the next scrub (any destruction, or the next delete) finishes the job."""
-        try:
-            self._view.scrub()
-        except StrongroomError as error:
-            log.warning("a deleted access key's record awaits the next scrub: %s", error.message)
+        """Scrub the storage so a deleted key's secret is in no file (owed to the
+        scheduler if readers hold it up)."""
+        self._view.scrub_or_owe()
 
     def _remember(self, access_key_id: str, key: AccessKey | None) -> None:
         if len(self._cache) >= _CACHE_LIMIT:

@@ -89,7 +89,10 @@ def test_rotate_reencrypts_everything_and_deletes_the_old_term(
     blobs = {key: kms.encrypt(KeyId=key, Plaintext=key.encode())["CiphertextBlob"] for key in keys}
     assert record_terms(fresh.data_dir) == {1}
     assert sys_status(server, fresh)["term"] == 1
-    assert "lease/scheduler" in stored(fresh.data_dir)
+    deadline = time.monotonic() + WAIT_SECONDS  # the scheduler's first tick takes the lease
+    while "lease/scheduler" not in stored(fresh.data_dir):
+        assert time.monotonic() < deadline, "the scheduler never took its lease"
+        time.sleep(0.05)
 
     assert unsigned_post(server, fresh, "/sys/rotate") == 403
     assert_clean_failure(

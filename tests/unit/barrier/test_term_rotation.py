@@ -7,6 +7,7 @@ as whoever holds the files would.
 from __future__ import annotations
 
 import hashlib
+import json
 from contextlib import ExitStack, closing
 from pathlib import Path
 
@@ -238,3 +239,43 @@ def test_a_record_is_labelled_with_the_term_that_sealed_it_whatever_interleaves(
     assert cipher.active_term == 2
     assert cipher.open("svc/a", record) == b"value"
     assert record_format.decode(record).term == 1
+
+
+def test_a_keyring_read_before_a_rotation_is_not_adopted_after_it() -> None:
+    first = Keyring.fresh(system_random)
+    rotated = Keyring(dict(first.keys), first.active_term)
+    rotated.rotate(system_random)
+    cipher = Cipher(rotated, system_random, lambda: rotated)
+    cipher.adopt(first)  # a stale read arriving late
+    assert cipher.active_term == 2
+    assert record_format.decode(cipher.seal("svc/a", b"v")).term == 2
+
+
+def test_a_second_rotation_during_the_first_keeps_its_own_progress(storage: Storage) -> None:
+    barrier, values = filled(storage, count=20)
+    rotation = TermRotation(barrier, lambda: 5.0, batch=4)
+    rotation.stop()
+    barrier.rotate_term()
+    barrier.write_core(PROGRESS, b'{"term": 2, "started": 1, "after": null, "reencrypted": 0}')
+    calls = 0
+    original = barrier.reencrypt_batch
+
+    def batch_then_rotate(after: str | None, limit: int) -> tuple[int, str | None]:
+        nonlocal calls
+        calls += 1
+        if calls > 2:  # the second rotation's record stands: its term and its start time
+            stored = json.loads(barrier.read_core(PROGRESS) or b"{}")
+            assert (stored["term"], stored["started"]) == (3, 5)
+        result = original(after, limit)
+        if calls == 2:  # `operator rotate` again, while the thread is mid-pass
+            term = barrier.rotate_term()
+            record = b'{"term": %d, "started": 5, "after": null, "reencrypted": 0}' % term
+            barrier.write_core(PROGRESS, record)
+        return result
+
+    barrier.reencrypt_batch = batch_then_rotate  # type: ignore[method-assign]
+    rotation._stop.clear()
+    assert rotation.run() is True
+    assert barrier.terms() == (3, [3])
+    assert set(terms_in_storage(storage).values()) == {3}
+    assert all(barrier.get(path) == value for path, value in values.items())

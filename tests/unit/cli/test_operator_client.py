@@ -6,11 +6,12 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import pytest
 
-from strongroom.cli.operator_client import call, require_private_channel
+from strongroom.cli.operator_client import call, expect, require_private_channel
 
 
 @pytest.fixture
@@ -90,3 +91,16 @@ def test_plain_http_to_another_host_is_refused(address: str) -> None:
 )
 def test_loopback_or_https_is_allowed(address: str) -> None:
     require_private_channel(address)
+
+
+def test_an_unusable_ca_bundle_is_one_clean_message(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate")
+    with pytest.raises(click.ClickException, match="Cannot use the CA bundle"):
+        call("https://127.0.0.1:1", bundle, "GET", "/sys/status")
+
+
+def test_an_answer_without_the_expected_fields_is_one_clean_message() -> None:
+    assert expect({"nonce": "n"}, "nonce") == {"nonce": "n"}
+    with pytest.raises(click.ClickException, match="lacks required"):
+        expect({"nonce": "n"}, "nonce", "required")

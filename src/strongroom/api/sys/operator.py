@@ -14,6 +14,7 @@ the server starts again in dev mode or is unsealed with shares.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,9 @@ from strongroom.barrier import Barrier, InvalidRootKey
 from strongroom.barrier.term_rotation import TermRotation
 from strongroom.crypto import RandomBytes
 from strongroom.errors import StrongroomError
-from strongroom.seal import InvalidShareError, SealConfig, Unsealer
+from strongroom.seal import SealConfig, Unsealer
+
+log = logging.getLogger("strongroom.api")
 
 SEAL_CONFIG = "seal-config"
 SEALED_MARKER = "operator-sealed"
@@ -106,17 +109,14 @@ class Operator:
             config = read_seal_config(self._barrier)
             if config is None:
                 raise UnsealFailed("This server has no Shamir seal to unseal with shares.")
-            attempt = (
-                self._attempts.start(Unsealer(config), client)
-                if nonce is None
-                else self._attempts.get(nonce)
-            )
-            try:
+            if nonce is None:  # a refused first share starts (and crowds out) nothing
+                collector = Unsealer(config)
+                progress = collector.submit(share)
+                attempt = self._attempts.start(collector, client)
+            else:
+                attempt = self._attempts.get(nonce)
                 progress = attempt.collector.submit(share)
-            except InvalidShareError:
-                if nonce is None:  # an attempt whose first share is refused is not kept
-                    self._attempts.drop(attempt.nonce)
-                raise
+            self._attempts.accepted(attempt)
             if progress.done:
                 self._attempts.drop(attempt.nonce)
                 self._unseal_with(attempt.collector.candidate() or b"")
@@ -134,7 +134,15 @@ class Operator:
         self._attempts.clear()
         self._barrier.delete_core(SEALED_MARKER)
         self._on_unseal()
-        self._rotation.resume()
+        try:
+            self._rotation.resume()
+        except StrongroomError as error:  # unsealed all the same; the scheduler resumes it
+            log.error("could not resume the key-term rotation after unseal: %s", error.message)
+
+    def expire_attempts(self) -> None:
+        """Forget unseal attempts idle past their TTL (run on every operator API call)."""
+        with self._lock:
+            self._attempts.expire()
 
     def reset_attempt(self, nonce: str) -> dict[str, Any]:
         """Discard the unseal attempt `nonce` names, and its shares."""

@@ -12,9 +12,10 @@ Vault's rekey with verification, as its operators know it:
 Invariants:
 - Nothing changes until the new shares have come back: shares lost on the way (a
   dropped connection, a closed terminal) cost a `cancel` and a fresh start, never the
-  data. After the commit, the old shares rebuild a key that opens nothing, and once the
-  scrub has run no file in the data directory holds the keyring sealed under the old
-  root key (a scrub held up by a reader is logged; the next scrub finishes it).
+  data; a commit that fails lets the new shares be given again. After the commit, the old
+  shares rebuild a key that opens nothing, and once the scrub has run no file in the data
+  directory holds the keyring sealed under the old root key (a scrub held up by a reader
+  is owed, retried by the scheduler, and the answer says `scrubbed: false`).
 - One rekey at a time; it expires after `ttl_seconds` without a share; `forget` (on
   seal) drops it with every share it holds. Every call is signed and authorized by the
   router; the shares prove the quorum.
@@ -24,7 +25,6 @@ Invariants:
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,8 +38,6 @@ from strongroom.errors import StrongroomError, ValidationException
 from strongroom.seal import SealConfig, ShamirSeal, Unsealer
 
 __all__ = ["Rekey", "RekeyFailed", "RekeyInProgress"]
-
-log = logging.getLogger("strongroom.api")
 
 
 class RekeyFailed(StrongroomError):
@@ -148,13 +146,21 @@ class Rekey:
                     "A share was refused: the new keys given do not reconstruct the new root "
                     "key. Give the new keys again; the current unseal keys stay valid."
                 )
-            self._barrier.replace_root_key(pending.root_key, {SEAL_CONFIG: pending.new.to_json()})
+            try:
+                self._barrier.replace_root_key(
+                    pending.root_key, {SEAL_CONFIG: pending.new.to_json()}
+                )
+            except StrongroomError:
+                pending.returned = Unsealer(pending.new)  # nothing stored: give them again
+                raise
             self._attempts.drop(nonce)
-        try:
-            self._barrier.scrub()
-        except StrongroomError as error:  # the new root key is in place: never fail now
-            log.warning("rekey done; the old sealed keyring awaits the next scrub: %s", error)
-        return {"complete": True, "shares": pending.new.shares, "threshold": pending.new.threshold}
+        scrubbed = self._barrier.scrub_or_owe()  # the new root key is in: never fail now
+        return {
+            "complete": True,
+            "shares": pending.new.shares,
+            "threshold": pending.new.threshold,
+            "scrubbed": scrubbed,
+        }
 
     def cancel(self, nonce: Any) -> dict[str, Any]:
         """Abandon the rekey in progress (the one `nonce` names, when given)."""
@@ -171,11 +177,18 @@ class Rekey:
         with self._lock:
             self._attempts.clear()
 
+    def expire(self) -> None:
+        """Forget a rekey idle past its TTL (run on every operator API call)."""
+        with self._lock:
+            self._attempts.expire()
+
     def _pending(self, nonce: Any, share: Any) -> _Pending:
         if not isinstance(nonce, str) or not isinstance(share, str):
             raise ValidationException("Give the rekey 'nonce' and one share as 'key'.")
         self._current()
-        return self._attempts.get(nonce).collector
+        attempt = self._attempts.get(nonce)
+        self._attempts.accepted(attempt)  # signed by an operator: any call keeps it alive
+        return attempt.collector
 
     def _current(self) -> SealConfig:
         config = read_seal_config(self._barrier)

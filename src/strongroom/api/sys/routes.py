@@ -137,6 +137,8 @@ class SysRoutes:
         client: str | None,
         signed: Signed,
     ) -> tuple[int, bytes]:
+        self._operator.expire_attempts()  # idle shares leave memory on any call, health too
+        self._rekey.expire()
         if path == "/sys/health" and method in ("GET", "HEAD"):
             status = self._operator.status()
             code = 501 if not status["initialized"] else 503 if status["sealed"] else 200

@@ -56,7 +56,8 @@ def test_the_root_key_changes_only_when_the_new_shares_come_back(storage: Memory
     assert storage.get("core/keyring") == keyring_before  # handed out, stored nowhere
     assert rekey.verify(nonce, new[2])["progress"] == 1
     done = rekey.verify(nonce, new[0])  # a scrub held up by a reader does not fail it
-    assert done == {"complete": True, "shares": 3, "threshold": 2}
+    held_up = isinstance(storage, ScrubFails)
+    assert done == {"complete": True, "shares": 3, "threshold": 2, "scrubbed": not held_up}
     assert barrier.opens_keyring(rebuild(new[:2], SealConfig(3, 2)))
     assert not barrier.opens_keyring(rebuild(old[:3], SealConfig(5, 3)))
     assert SealConfig.from_json(barrier.read_core(SEAL_CONFIG) or b"") == SealConfig(3, 2)
@@ -125,3 +126,31 @@ def test_new_shares_before_the_current_ones_are_refused() -> None:
         rekey.verify(nonce, old[0])
     with pytest.raises(ValidationException):
         rekey.submit(nonce, 5)
+
+
+class CommitFails(MemoryStorage):
+    """A store that refuses the next transaction, as a busy SQLite file can."""
+
+    fail_next = False
+
+    def transaction(self):  # type: ignore[no-untyped-def]
+        if self.fail_next:
+            self.fail_next = False
+            raise StorageUnavailableError("locked by another writer")
+        return super().transaction()
+
+
+def test_a_failed_commit_stores_nothing_and_the_new_shares_may_be_given_again() -> None:
+    storage = CommitFails()
+    barrier, old = server(storage)
+    rekey = Rekey(barrier, system_random, lambda: 0.0)
+    keyring_before = storage.get("core/keyring")
+    nonce, new = rekeyed(rekey, old)
+    rekey.verify(nonce, new[0])
+    storage.fail_next = True
+    with pytest.raises(StorageUnavailableError):
+        rekey.verify(nonce, new[1])
+    assert storage.get("core/keyring") == keyring_before
+    rekey.verify(nonce, new[0])
+    assert rekey.verify(nonce, new[1])["complete"] is True
+    assert barrier.opens_keyring(rebuild(new[:2], SealConfig(3, 2)))

@@ -31,39 +31,48 @@ def test_each_attempt_has_its_own_nonce_and_collector() -> None:
     assert attempts.get(first.nonce).collector == ["share"]
 
 
-def test_idle_attempts_expire_and_use_keeps_them() -> None:
+def test_idle_attempts_expire_and_only_accepted_shares_keep_them() -> None:
     clock = ManualClock()
     attempts: Attempts[int] = Attempts(system_random, clock, ttl_seconds=60)
     kept, idle = attempts.start(1), attempts.start(2)
     clock.now += 40
-    attempts.get(kept.nonce)
-    clock.now += 40  # idle: 80 s without a share; kept: 40 s
-    assert len(attempts) == 1
+    attempts.accepted(attempts.get(kept.nonce))
+    attempts.get(idle.nonce)  # looked up (a refused share): not kept alive by that
+    clock.now += 40  # idle: 80 s without an accepted share; kept: 40 s
+    attempts.expire()
     assert attempts.get(kept.nonce).collector == 1
     with pytest.raises(UnknownAttempt):
         attempts.get(idle.nonce)
 
 
-def test_a_full_table_refuses_new_attempts_and_never_drops_the_operators() -> None:
+def test_strangers_crowd_out_strangers_never_the_operators() -> None:
     clock = ManualClock()
-    attempts: Attempts[int] = Attempts(system_random, clock, limit=3, per_client=2)
+    attempts: Attempts[int] = Attempts(system_random, clock, limit=8, per_client=4)
     operators = attempts.start(0, "10.0.0.1")
+    attempts.accepted(operators)
     clock.now += 600  # the operators are idle, fetching the next key holder
-    attempts.start(1, "10.9.9.1")
-    attempts.start(2, "10.9.9.2")
-    with pytest.raises(ThrottlingException):
-        attempts.start(3, "10.9.9.3")
-    assert attempts.get(operators.nonce).collector == 0
+    for n in range(200):  # strangers from five addresses, their shares accepted too
+        clock.now += 1
+        stranger = attempts.start(n, f"10.9.9.{n % 5}")
+        attempts.accepted(stranger)
+        attempts.accepted(stranger)
+    assert len(attempts) == 8
+    assert attempts.get(operators.nonce).collector == 0  # still there, fewer shares and all
 
 
-def test_one_address_may_hold_only_a_few_attempts() -> None:
+def test_one_address_at_its_cap_gives_up_its_own_weakest_attempt() -> None:
     clock = ManualClock()
     attempts: Attempts[int] = Attempts(system_random, clock, limit=64, per_client=2)
-    attempts.start(1, "10.9.9.1")
-    attempts.start(2, "10.9.9.1")
-    with pytest.raises(ThrottlingException):
-        attempts.start(3, "10.9.9.1")
-    attempts.start(4, "10.0.0.1")  # another address still may
+    strong = attempts.start(1, "10.9.9.1")
+    attempts.accepted(strong)
+    attempts.accepted(strong)
+    weak = attempts.start(2, "10.9.9.1")
+    other = attempts.start(3, "10.0.0.1")
+    attempts.start(4, "10.9.9.1")  # its address is at the cap: its weakest goes
+    with pytest.raises(UnknownAttempt):
+        attempts.get(weak.nonce)
+    assert attempts.get(strong.nonce).collector == 1
+    assert attempts.get(other.nonce).collector == 3
 
 
 def test_the_rate_limit_refills_over_time_per_address() -> None:
