@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,19 +26,28 @@ from strongroom.config import DEV_ACCOUNT_ID, Config, ConfigError
 from strongroom.crypto import certs, system_random
 from strongroom.errors import UnrecognizedClientException
 from strongroom.identity import AccessKey, AccessKeyStore, Principal, dev_access_key
-from strongroom.keystores import SoftwareKeyStore
+from strongroom.keystores import KeyStore, SoftwareKeyStore
 from strongroom.policy import AllowAuthenticated
 from strongroom.scheduler import Scheduler
 from strongroom.seal import DevKeySeal, SealConfig, ShamirSeal
-from strongroom.services import Caller
+from strongroom.services import Caller, ServicePlugin
 from strongroom.services import kms as kms_service
 from strongroom.storage.base import Storage
 from strongroom.storage.sqlite import SqliteStorage
 
 log = logging.getLogger("strongroom")
 
-SERVICE_PREFIXES = ("kms/", "keystores/")
+KEYSTORE_PREFIX = "keystores/"
 DEV_KEY_FILE = "dev-unseal.key"
+
+
+def services(
+    barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock
+) -> list[ServicePlugin]:
+    """Every AWS service this server speaks: adding one is one line here."""
+    return [
+        kms_service.plugin(barrier, keystores, clock, system_random),
+    ]
 
 
 @dataclass(slots=True)
@@ -49,35 +59,40 @@ class Strongroom:
     barrier: Barrier
     clock: Clock
     access_keys: AccessKeyStore
-    kms: kms_service.Kms
-    keystore: SoftwareKeyStore
+    services: list[ServicePlugin]
+    keystores: dict[str, KeyStore]
     operator: Operator
     scheduler: Scheduler
     asgi: StrongroomAsgi
 
     def reset(self) -> None:
         """Wipe every service's state (dev mode's `/moto-api/reset`); identity stays."""
-        _reset(self.barrier, self.kms, self.keystore)
+        _reset(self.barrier, self.services)
 
 
-def _reset(barrier: Barrier, kms: kms_service.Kms, keystore: SoftwareKeyStore) -> None:
-    for prefix in SERVICE_PREFIXES:
-        barrier.delete_prefix(prefix)
-    kms.repository.forget()
-    keystore.forget()
+def _reset(barrier: Barrier, plugins: Sequence[ServicePlugin]) -> None:
+    for plugin in plugins:
+        for prefix in plugin.prefixes:
+            barrier.delete_prefix(prefix)
+    barrier.delete_prefix(KEYSTORE_PREFIX)  # only the services' key material lives there
+    for plugin in plugins:
+        plugin.reset()
     barrier.scrub()  # wiped means gone from the files (WAL included), not only unreachable
 
 
 def _forget_secrets(
-    access_keys: AccessKeyStore,
-    verifier: SigV4Verifier,
-    kms: kms_service.Kms,
-    keystore: SoftwareKeyStore,
+    access_keys: AccessKeyStore, verifier: SigV4Verifier, plugins: Sequence[ServicePlugin]
 ) -> None:
     access_keys.forget_cache()
     verifier.forget()
-    kms.repository.forget()
-    keystore.forget()
+    for plugin in plugins:
+        plugin.forget()
+
+
+def _bind(plugin: ServicePlugin) -> ServiceBinding:
+    model = ServiceModel.load(plugin.model)
+    model.compile_all()  # validators built now, not on a first request
+    return ServiceBinding(model, plugin.operations, plugin.context)
 
 
 def open_storage(config: Config) -> Storage:
@@ -92,20 +107,14 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     clock = Clock(config.dev_clock_offset)
     barrier = Barrier(storage, system_random)
     access_keys = AccessKeyStore(View(barrier, "identity/"), system_random, clock)
-    keystore = SoftwareKeyStore(View(barrier, "keystores/software/"), system_random)
-    kms = kms_service.Kms(
-        kms_service.KmsRepository(View(barrier, "kms/")),
-        {keystore.name: keystore},
-        clock,
-        system_random,
-    )
+    software = SoftwareKeyStore(View(barrier, f"{KEYSTORE_PREFIX}software/"), system_random)
+    keystores: dict[str, KeyStore] = {software.name: software}
+    plugins = services(barrier, keystores, clock)
     # Signatures are checked against the real time even when a dev clock offset moves
     # the services' clock: clients sign with their own real clocks, so a shifted verifier
     # would refuse every SDK request as skewed.
     verifier = SigV4Verifier(access_keys.secret_for, Clock().now)
     authorizer = AllowAuthenticated()
-    kms_model = ServiceModel.load("kms")
-    kms_model.compile_all()  # validators built now, not on a first request
     shared = config.workers > 1
     # With several processes, old key terms outlive a rotation by a grace period, so that
     # a request begun under the old keyring has finished before its term is deleted.
@@ -114,7 +123,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
 
     def on_seal() -> None:
         rekey.forget()
-        _forget_secrets(access_keys, verifier, kms, keystore)
+        _forget_secrets(access_keys, verifier, plugins)
 
     operator = Operator(
         barrier,
@@ -128,24 +137,30 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     )
 
     dispatcher = AwsDispatcher(
-        [ServiceBinding(kms_model, kms_service.OPERATIONS, kms)],
+        [_bind(plugin) for plugin in plugins],
         verifier,
         access_keys,
         authorizer,
         AuditLog(),
-        operator.is_sealed,  # follows a seal made by another worker
+        operator.is_sealed,
+        operator.refresh if shared else None,  # follows a seal made by another worker
     )
+
+    def tick_ready() -> bool:
+        operator.refresh()  # a tick begins as a request does: following the other workers
+        return not operator.is_sealed()
+
     scheduler = Scheduler(
         storage,
         clock,
         config.scheduler_interval,
         [
             barrier.refresh_data_version,
-            lambda: kms_service.run_maintenance(kms),
+            *(job for plugin in plugins for job in plugin.jobs),
             rotation.resume,  # an interrupted key-term rotation goes on
             barrier.settle_scrub,  # a scrub readers held up earlier
         ],
-        lambda: not operator.is_sealed(),
+        tick_ready,
     )
 
     async def on_startup() -> None:
@@ -158,7 +173,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         await scheduler.stop()
         rotation.stop(timeout=5.0)
 
-    reset = (lambda: _reset(barrier, kms, keystore)) if config.dev else None
+    reset = (lambda: _reset(barrier, plugins)) if config.dev else None
 
     def authorize_operator(credential: Credential, action: str) -> Principal:
         key = access_keys.find(credential.access_key_id)
@@ -181,7 +196,16 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     )
     asgi = StrongroomAsgi(dispatcher, sys_routes, config.max_body_bytes, on_startup, on_shutdown)
     return Strongroom(
-        config, storage, barrier, clock, access_keys, kms, keystore, operator, scheduler, asgi
+        config,
+        storage,
+        barrier,
+        clock,
+        access_keys,
+        plugins,
+        keystores,
+        operator,
+        scheduler,
+        asgi,
     )
 
 

@@ -7,6 +7,7 @@ from strongroom.barrier.barrier import (
     InvalidRootKey,
     NotInitialized,
 )
+from strongroom.barrier.cached_view import CachedView
 from strongroom.barrier.cipher import IntegrityError
 from strongroom.barrier.term_rotation import TermRotation
 from strongroom.barrier.view import View, ViewTransaction
@@ -15,6 +16,7 @@ __all__ = [
     "SEALED_MESSAGE",
     "AlreadyInitialized",
     "Barrier",
+    "CachedView",
     "IntegrityError",
     "InvalidRootKey",
     "NotInitialized",

@@ -1,9 +1,10 @@
 """From an authenticated AWS JSON request to a service operation and back.
 
-Order of checks, as AWS does them: target names a known service; the server is unsealed;
-the SigV4 signature verifies and its scope names a valid region and that service; the
-operation exists and is built; the body matches the model. Then the operation runs; it
-authorizes first.
+Order of checks, as AWS does them: target names a known service; the server is unsealed
+(asked after the request's one refresh, which follows what other processes sharing the
+storage did); the SigV4 signature verifies and its scope names a valid region and that
+service; the operation exists and is built; the body matches the model. Then the
+operation runs; it authorizes first.
 
 Audit: when the `AuditLog` has a sink (none is wired yet, so today nothing is recorded),
 the request is recorded before the operation runs (if it cannot be, the operation does not
@@ -62,13 +63,17 @@ class AwsDispatcher:
         authorizer: Authorizer,
         audit: AuditLog,
         is_sealed: Callable[[], bool],
+        refresh: Callable[[], None] | None = None,
     ) -> None:
+        """`refresh` begins every request (None when there is nothing to follow: a single
+        process); `is_sealed` is then asked, without side effects."""
         self._by_prefix = {b.model.target_prefix: b for b in bindings}
         self._verifier = verifier
         self._access_keys = access_keys
         self._authorizer = authorizer
         self._audit = audit
         self._is_sealed = is_sealed
+        self._refresh = refresh
         self._operations: dict[tuple[str, str], OperationModel] = {}
 
     def handle(
@@ -88,6 +93,8 @@ class AwsDispatcher:
         try:
             if binding is None or not op_name:
                 raise errors.UnknownOperationException("")
+            if self._refresh is not None:  # follow other processes: a seal, new writes
+                self._refresh()
             if self._is_sealed():
                 raise errors.ServiceUnavailable(
                     "Strongroom is sealed: unseal it with `strongroom operator unseal`."

@@ -7,7 +7,8 @@ that attempt alone and says that a share was refused, without saying which.
 
 When several processes share the storage (`--workers N`), sealing one seals them all: the
 seal writes a core marker, and every process looks for it whenever the storage's data
-version moves (and on its first look), before it serves a request. The marker goes when
+version moves (and on its first look): `refresh`, the explicit step that begins every
+request and scheduler tick. `is_sealed` is then a pure query. The marker goes when
 the server starts again in dev mode or is unsealed with shares.
 """
 
@@ -68,8 +69,14 @@ class Operator:
         self._lock = threading.Lock()
         self._attempts: Attempts[Unsealer] = Attempts(random, now)
 
-    def is_sealed(self) -> bool:
-        """Whether this process is sealed, after following a seal made by another process."""
+    def refresh(self) -> None:
+        """Follow what other processes sharing the storage did: once at the start of each
+        request and each scheduler tick, before `is_sealed` is asked.
+
+        Asks the storage for its data version (which every cache above the barrier then
+        follows), and when it moved (or on the first look), seals this process too if
+        another one sealed. Nothing to do for a single process.
+        """
         if self._shared:
             self._barrier.refresh_data_version()
             version = self._barrier.data_version()
@@ -77,6 +84,9 @@ class Operator:
                 self._seen_version = version
                 if not self._barrier.sealed and self._barrier.read_core(SEALED_MARKER):
                     self._seal_here()
+
+    def is_sealed(self) -> bool:
+        """Whether this process is sealed, as of the last `refresh` (no I/O, no effect)."""
         return self._barrier.sealed
 
     def status(self) -> dict[str, Any]:

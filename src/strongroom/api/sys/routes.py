@@ -108,9 +108,7 @@ class SysRoutes:
         """(status, JSON body) for one operator request; never raises."""
 
         def signed(action: str) -> Principal:
-            # With several workers, follow what another one changed (a seal, a disabled
-            # key) before trusting this process's cache of access keys.
-            if self._operator.is_sealed():
+            if self._operator.is_sealed():  # as of the refresh this request began with
                 raise ServiceUnavailable(SEALED_MESSAGE)
             credential = self._authenticate(method, raw_path, query, headers, body)
             if credential.service != OPERATOR_SERVICE:
@@ -120,6 +118,9 @@ class SysRoutes:
             return self._authorize(credential, action)
 
         try:
+            # Like every AWS request: follow what other workers did (a seal, a disabled
+            # key) before this process's caches are trusted.
+            self._operator.refresh()
             return self._route(method, path, headers, body, client, signed)
         except StrongroomError as error:
             return _error(*wire_errors.to_wire(error, None, request_id))

@@ -1,9 +1,22 @@
-"""AWS KMS, spoken without HTTP: `OPERATIONS[name](kms, caller, **params)`."""
+"""AWS KMS, spoken without HTTP: `OPERATIONS[name](kms, caller, **params)`.
 
+`plugin(...)` is the package's one factory: `app.py` gets everything it wires from it.
+"""
+
+from collections.abc import Mapping
+
+from strongroom.barrier import Barrier, View
+from strongroom.clock import Clock
+from strongroom.crypto import RandomBytes
+from strongroom.keystores import KeyStore
 from strongroom.services.kms import aliases, cryptographic, keys, policies, rotation, tags
 from strongroom.services.kms.maintenance import MaintenanceReport, run_maintenance
 from strongroom.services.kms.repository import KmsRepository
 from strongroom.services.kms.service import Kms, Operation
+from strongroom.services.plugin import ServicePlugin
+
+PREFIX = "kms/"
+"""Keys and aliases, by account and region (see `repository`)."""
 
 OPERATIONS: dict[str, Operation] = {
     **keys.OPERATIONS,
@@ -14,11 +27,30 @@ OPERATIONS: dict[str, Operation] = {
     **rotation.OPERATIONS,
 }
 
+
+def plugin(
+    barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, random: RandomBytes
+) -> ServicePlugin:
+    """KMS over `barrier`, its key material in `keystores` (by name)."""
+    kms = Kms(KmsRepository(View(barrier, PREFIX)), dict(keystores), clock, random)
+    return ServicePlugin(
+        model="kms",
+        operations=OPERATIONS,
+        context=kms,
+        prefixes=(PREFIX,),
+        forget=kms.forget_caches,
+        reset=kms.forget_caches,
+        jobs=(lambda: run_maintenance(kms),),
+    )
+
+
 __all__ = [
     "OPERATIONS",
+    "PREFIX",
     "Kms",
     "KmsRepository",
     "MaintenanceReport",
     "Operation",
+    "plugin",
     "run_maintenance",
 ]

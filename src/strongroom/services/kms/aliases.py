@@ -16,6 +16,7 @@ from strongroom.services.kms.records import AliasRecord, alias_arn
 from strongroom.services.kms.service import (
     Kms,
     Operation,
+    authorized_key,
     find_key,
     require_not_pending_deletion,
     writes,
@@ -37,9 +38,9 @@ def _target(kms: Kms, caller: Caller, target_key_id: str, action: str) -> str:
     """The key an alias will point at; the caller needs `action` on it too, as in AWS."""
     if target_key_id.startswith("alias/") or ":alias/" in target_key_id:
         raise ValidationException("Aliases must refer to keys. Not aliases")
-    record = find_key(kms, caller, target_key_id, aliases=False)
-    caller.authorize(action, record.arn)
-    require_not_pending_deletion(record)
+    record = authorized_key(
+        kms, caller, action, target_key_id, aliases=False, check=require_not_pending_deletion
+    )
     return record.key_id
 
 

@@ -23,7 +23,7 @@ from strongroom.errors import (
 from strongroom.services.caller import Caller
 from strongroom.services.kms import ciphertext_blob
 from strongroom.services.kms.records import KeyRecord
-from strongroom.services.kms.service import Kms, Operation, find_key, require_usable
+from strongroom.services.kms.service import Kms, Operation, authorized_key, require_usable
 
 SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 MAX_CONTEXT_BYTES = 8192
@@ -77,18 +77,15 @@ def _open(
     except ciphertext_blob.MalformedBlob:
         raise InvalidCiphertextException("") from None
     if key_ref is not None:
-        named = find_key(kms, caller, key_ref)
-        caller.authorize(action, named.arn)
+        named = authorized_key(kms, caller, action, key_ref)
         if named.key_id != blob.key_id:
             raise IncorrectKeyException(
                 "The key ID in the request does not identify a CMK that can perform this operation."
             )
     try:
-        record = find_key(kms, caller, blob.key_id)
-    except NotFoundException:
+        record = authorized_key(kms, caller, action, blob.key_id, check=require_usable)
+    except NotFoundException:  # only the lookup raises it: a blob naming no key is bad
         raise InvalidCiphertextException("") from None
-    caller.authorize(action, record.arn)
-    require_usable(record)
     aad = ciphertext_blob.associated_data(blob.header(), context)
     try:
         plaintext = kms.keystore(record).decrypt(
@@ -111,9 +108,7 @@ def encrypt(
     DryRun: bool = False,
 ) -> dict[str, Any]:
     """Encrypt up to 4096 bytes under a symmetric key."""
-    record = find_key(kms, caller, KeyId)
-    caller.authorize("kms:Encrypt", record.arn)
-    require_usable(record)
+    record = authorized_key(kms, caller, "kms:Encrypt", KeyId, check=require_usable)
     _check_algorithm(record, EncryptionAlgorithm)
     _check_context(EncryptionContext)
     _refuse_extras(None, DryRun)
@@ -176,9 +171,9 @@ def re_encrypt(
         kms, caller, CiphertextBlob, SourceEncryptionContext, SourceKeyId, "kms:ReEncryptFrom"
     )
     _check_algorithm(source, SourceEncryptionAlgorithm)
-    destination = find_key(kms, caller, DestinationKeyId)
-    caller.authorize("kms:ReEncryptTo", destination.arn)
-    require_usable(destination)
+    destination = authorized_key(
+        kms, caller, "kms:ReEncryptTo", DestinationKeyId, check=require_usable
+    )
     _check_algorithm(destination, DestinationEncryptionAlgorithm)
     _check_context(DestinationEncryptionContext)
     _refuse_extras(None, DryRun)
@@ -209,9 +204,7 @@ def _generate_data_key(
     key_spec: str | None,
     dry_run: bool,
 ) -> dict[str, Any]:
-    record = find_key(kms, caller, key_ref)
-    caller.authorize(action, record.arn)
-    require_usable(record)
+    record = authorized_key(kms, caller, action, key_ref, check=require_usable)
     length = _data_key_length(number_of_bytes, key_spec)
     _check_context(context)
     _refuse_extras(None, dry_run)

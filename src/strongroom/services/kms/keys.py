@@ -24,10 +24,10 @@ from strongroom.services.kms.records import (
 from strongroom.services.kms.service import (
     Kms,
     Operation,
-    find_key,
+    authorized_key,
     is_past_deletion,
     is_uuid,
-    load_key,
+    key_to_change,
     require_not_pending_deletion,
     writes,
 )
@@ -99,8 +99,7 @@ def describe_key(
     kms: Kms, caller: Caller, *, KeyId: str, GrantTokens: list[str] | None = None
 ) -> dict[str, Any]:
     """DescribeKey, by key id, key ARN, alias name or alias ARN."""
-    record = find_key(kms, caller, KeyId)
-    caller.authorize("kms:DescribeKey", record.arn)
+    record = authorized_key(kms, caller, "kms:DescribeKey", KeyId)
     return {"KeyMetadata": record.metadata()}
 
 
@@ -131,9 +130,14 @@ def update_key_description(
     kms: Kms, caller: Caller, *, KeyId: str, Description: str
 ) -> dict[str, Any]:
     """UpdateKeyDescription."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:UpdateKeyDescription", record.arn)
-    require_not_pending_deletion(record)
+    record = key_to_change(
+        kms,
+        caller,
+        "kms:UpdateKeyDescription",
+        KeyId,
+        aliases=False,
+        check=require_not_pending_deletion,
+    )
     record.description = Description
     kms.repository.save(record)
     return {}
@@ -142,9 +146,9 @@ def update_key_description(
 @writes
 def enable_key(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """EnableKey."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:EnableKey", record.arn)
-    require_not_pending_deletion(record)
+    record = key_to_change(
+        kms, caller, "kms:EnableKey", KeyId, aliases=False, check=require_not_pending_deletion
+    )
     if record.state != ENABLED:
         record.state = ENABLED
         kms.repository.save(record)
@@ -154,9 +158,9 @@ def enable_key(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
 @writes
 def disable_key(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """DisableKey."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:DisableKey", record.arn)
-    require_not_pending_deletion(record)
+    record = key_to_change(
+        kms, caller, "kms:DisableKey", KeyId, aliases=False, check=require_not_pending_deletion
+    )
     if record.state != DISABLED:
         record.state = DISABLED
         kms.repository.save(record)
@@ -168,8 +172,7 @@ def schedule_key_deletion(
     kms: Kms, caller: Caller, *, KeyId: str, PendingWindowInDays: int = 30
 ) -> dict[str, Any]:
     """ScheduleKeyDeletion: 7 to 30 days; the scheduler destroys the key afterwards."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:ScheduleKeyDeletion", record.arn)
+    record = key_to_change(kms, caller, "kms:ScheduleKeyDeletion", KeyId, aliases=False)
     if not 7 <= PendingWindowInDays <= 30:
         raise ValidationException(
             "PendingWindowInDays value must be between 7 and 30 inclusive "
@@ -192,8 +195,7 @@ def schedule_key_deletion(
 @writes
 def cancel_key_deletion(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """CancelKeyDeletion: the key comes back disabled, as in AWS."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:CancelKeyDeletion", record.arn)
+    record = key_to_change(kms, caller, "kms:CancelKeyDeletion", KeyId, aliases=False)
     if record.state != PENDING_DELETION:
         raise KMSInvalidStateException(f"{record.arn} is not pending deletion.")
     record.state = DISABLED

@@ -15,8 +15,8 @@ from strongroom.services.caller import Caller
 from strongroom.services.kms.service import (
     Kms,
     Operation,
-    find_key,
-    load_key,
+    authorized_key,
+    key_to_change,
     writes,
 )
 
@@ -62,8 +62,7 @@ def get_key_policy(
     kms: Kms, caller: Caller, *, KeyId: str, PolicyName: str = POLICY_NAME
 ) -> dict[str, Any]:
     """GetKeyPolicy: the key's one policy, named `default`."""
-    record = find_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:GetKeyPolicy", record.arn)
+    record = authorized_key(kms, caller, "kms:GetKeyPolicy", KeyId, aliases=False)
     _check_name(PolicyName)
     return {"Policy": record.policy, "PolicyName": POLICY_NAME}
 
@@ -79,8 +78,7 @@ def put_key_policy(
     BypassPolicyLockoutSafetyCheck: bool = False,
 ) -> dict[str, Any]:
     """PutKeyPolicy: replace the key's policy."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:PutKeyPolicy", record.arn)
+    record = key_to_change(kms, caller, "kms:PutKeyPolicy", KeyId, aliases=False)
     _check_name(PolicyName)
     check_policy_document(Policy)  # allowed in every key state, as AWS's key-state table says
     record.policy = Policy
@@ -92,8 +90,7 @@ def list_key_policies(
     kms: Kms, caller: Caller, *, KeyId: str, Limit: int = 100, Marker: str | None = None
 ) -> dict[str, Any]:
     """ListKeyPolicies: always `["default"]`."""
-    record = find_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:ListKeyPolicies", record.arn)
+    authorized_key(kms, caller, "kms:ListKeyPolicies", KeyId, aliases=False)
     return {"PolicyNames": [POLICY_NAME], "Truncated": False}
 
 

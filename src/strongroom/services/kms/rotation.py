@@ -14,8 +14,8 @@ from strongroom.services.kms.records import DAY, ENABLED, KeyRecord, MaterialVer
 from strongroom.services.kms.service import (
     Kms,
     Operation,
-    find_key,
-    load_key,
+    authorized_key,
+    key_to_change,
     require_usable,
     writes,
 )
@@ -36,9 +36,9 @@ def enable_key_rotation(
     kms: Kms, caller: Caller, *, KeyId: str, RotationPeriodInDays: int | None = None
 ) -> dict[str, Any]:
     """EnableKeyRotation, every 90 to 2560 days (default 365)."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:EnableKeyRotation", record.arn)
-    require_usable(record)
+    record = key_to_change(
+        kms, caller, "kms:EnableKeyRotation", KeyId, aliases=False, check=require_usable
+    )
     period = RotationPeriodInDays or DEFAULT_PERIOD_DAYS
     record.rotation_enabled = True
     record.rotation_period_days = period
@@ -50,9 +50,9 @@ def enable_key_rotation(
 @writes
 def disable_key_rotation(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """DisableKeyRotation."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:DisableKeyRotation", record.arn)
-    require_usable(record)
+    record = key_to_change(
+        kms, caller, "kms:DisableKeyRotation", KeyId, aliases=False, check=require_usable
+    )
     record.rotation_enabled = False
     record.rotation_period_days = None
     record.next_rotation = None
@@ -62,8 +62,7 @@ def disable_key_rotation(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, A
 
 def get_key_rotation_status(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """GetKeyRotationStatus."""
-    record = find_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:GetKeyRotationStatus", record.arn)
+    record = authorized_key(kms, caller, "kms:GetKeyRotationStatus", KeyId, aliases=False)
     result: dict[str, Any] = {"KeyRotationEnabled": record.rotation_enabled, "KeyId": record.arn}
     if record.rotation_enabled:
         result["RotationPeriodInDays"] = record.rotation_period_days
@@ -74,9 +73,9 @@ def get_key_rotation_status(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str
 @writes
 def rotate_key_on_demand(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, Any]:
     """RotateKeyOnDemand: new material now, at most 10 times per key."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:RotateKeyOnDemand", record.arn)
-    require_usable(record)
+    record = key_to_change(
+        kms, caller, "kms:RotateKeyOnDemand", KeyId, aliases=False, check=require_usable
+    )
     if record.on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS:
         raise LimitExceededException(
             f"{record.arn} has been rotated on demand {MAX_ON_DEMAND_ROTATIONS} times, "
@@ -98,8 +97,7 @@ def list_key_rotations(
     Marker: str | None = None,
 ) -> dict[str, Any]:
     """ListKeyRotations: every rotation after the original material, oldest first."""
-    record = find_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:ListKeyRotations", record.arn)
+    record = authorized_key(kms, caller, "kms:ListKeyRotations", KeyId, aliases=False)
     rotations = [v for v in record.versions if v.rotation_type is not None]
     start = 0
     if Marker is not None:

@@ -1,8 +1,11 @@
 """The KMS service's dependencies and the lookups every operation shares.
 
-`Kms` is built once by `app.py`; operations are plain functions `(kms, caller, **params)`.
-Key identifiers are resolved here the way AWS resolves them: key id, key ARN, alias name
-or alias ARN, always within the caller's account and region.
+`Kms` is built once by the package's `plugin`; operations are plain functions
+`(kms, caller, **params)`. Key identifiers are resolved here the way AWS resolves them:
+key id, key ARN, alias name or alias ARN, always within the caller's account and region.
+An operation on one key gets it from `authorized_key` (read-only) or `key_to_change` (a
+private copy): found, then authorized, then its state checked, in that order, so
+authorizing first is structural.
 """
 
 from __future__ import annotations
@@ -30,9 +33,7 @@ from strongroom.services.kms.records import (
     key_arn,
 )
 from strongroom.services.kms.repository import KmsRepository
-
-Operation = Callable[..., dict[str, Any]]
-"""An operation: `(kms, caller, **params) -> result`."""
+from strongroom.services.plugin import Operation as Operation  # re-exported to the operations
 
 
 @dataclass(slots=True)
@@ -127,7 +128,12 @@ def key_id_of(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -
 
 
 def find_key(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -> KeyRecord:
-    """The key `key_ref` names, or `NotFoundException`. Deleted keys are not found."""
+    """The key `key_ref` names, or `NotFoundException`. Deleted keys are not found.
+
+    It does not authorize: an operation that acts on a key gets it from `authorized_key`
+    or `key_to_change`; this is for lookups whose authorization is not on the key
+    (ListAliases' filter).
+    """
     key_id = key_id_of(kms, caller, key_ref, aliases=aliases)
     record = kms.repository.key(caller.account_id, caller.region, key_id)
     if record is None or is_past_deletion(kms, record):
@@ -135,12 +141,53 @@ def find_key(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) ->
     return record
 
 
-def load_key(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -> KeyRecord:
-    """A private copy of the key `key_ref` names, to change and save."""
+KeyCheck = Callable[[KeyRecord], None]
+"""A key-state check run once the caller is authorized (`require_usable`, ...)."""
+
+
+def authorized_key(
+    kms: Kms,
+    caller: Caller,
+    action: str,
+    key_ref: str,
+    *,
+    aliases: bool = True,
+    check: KeyCheck | None = None,
+) -> KeyRecord:
+    """The key `key_ref` names (shared, read-only), once `caller` may do `action` on it.
+
+    The preamble of every operation on one key, in AWS's order: find it (else
+    `NotFoundException`), authorize `action` on its ARN, then `check` its state. The body
+    is `find_key`'s, inlined: this is the hot path (Encrypt, Decrypt, GenerateDataKey).
+    """
+    key_id = key_id_of(kms, caller, key_ref, aliases=aliases)
+    record = kms.repository.key(caller.account_id, caller.region, key_id)
+    if record is None or is_past_deletion(kms, record):
+        raise _not_found(caller, key_id)
+    caller.authorize(action, record.arn)
+    if check is not None:
+        check(record)
+    return record
+
+
+def key_to_change(
+    kms: Kms,
+    caller: Caller,
+    action: str,
+    key_ref: str,
+    *,
+    aliases: bool = True,
+    check: KeyCheck | None = None,
+) -> KeyRecord:
+    """Like `authorized_key`, but a private copy read inside the operation's transaction,
+    to change and `save`."""
     found = find_key(kms, caller, key_ref, aliases=aliases)
     record = kms.repository.load(found.account, found.region, found.key_id)
     if record is None:
         raise _not_found(caller, found.key_id)
+    caller.authorize(action, record.arn)
+    if check is not None:
+        check(record)
     return record
 
 

@@ -9,8 +9,8 @@ from strongroom.services.caller import Caller
 from strongroom.services.kms.service import (
     Kms,
     Operation,
-    find_key,
-    load_key,
+    authorized_key,
+    key_to_change,
     require_not_pending_deletion,
     writes,
 )
@@ -36,9 +36,9 @@ def tag_resource(
     kms: Kms, caller: Caller, *, KeyId: str, Tags: list[dict[str, str]]
 ) -> dict[str, Any]:
     """TagResource: add or overwrite tags."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:TagResource", record.arn)
-    require_not_pending_deletion(record)
+    record = key_to_change(
+        kms, caller, "kms:TagResource", KeyId, aliases=False, check=require_not_pending_deletion
+    )
     merged = {**record.tags, **tag_dict(Tags)}
     if len(merged) > MAX_TAGS:
         raise TagException(f"A key may have at most {MAX_TAGS} tags")
@@ -50,9 +50,9 @@ def tag_resource(
 @writes
 def untag_resource(kms: Kms, caller: Caller, *, KeyId: str, TagKeys: list[str]) -> dict[str, Any]:
     """UntagResource: remove tags by key; absent keys are ignored."""
-    record = load_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:UntagResource", record.arn)
-    require_not_pending_deletion(record)
+    record = key_to_change(
+        kms, caller, "kms:UntagResource", KeyId, aliases=False, check=require_not_pending_deletion
+    )
     for key in TagKeys:
         record.tags.pop(key, None)
     kms.repository.save(record)
@@ -63,8 +63,7 @@ def list_resource_tags(
     kms: Kms, caller: Caller, *, KeyId: str, Limit: int = 50, Marker: str | None = None
 ) -> dict[str, Any]:
     """ListResourceTags, in tag key order, paginated by the last key returned."""
-    record = find_key(kms, caller, KeyId, aliases=False)
-    caller.authorize("kms:ListResourceTags", record.arn)
+    record = authorized_key(kms, caller, "kms:ListResourceTags", KeyId, aliases=False)
     keys = sorted(record.tags)
     start = 0
     if Marker is not None:
