@@ -35,7 +35,7 @@ from strongroom.api.sys.share_attempts import Attempts
 from strongroom.barrier import Barrier
 from strongroom.crypto import RandomBytes, equal
 from strongroom.errors import StrongroomError, ValidationException
-from strongroom.seal import SealConfig, ShamirSeal, Unsealer
+from strongroom.seal import Progress, SealConfig, ShamirSeal, Unsealer
 
 __all__ = ["Rekey", "RekeyFailed", "RekeyInProgress"]
 
@@ -59,7 +59,6 @@ class _Pending:
 
     old: Unsealer
     new: SealConfig
-    required: int
     root_key: bytes | None = None
     returned: Unsealer | None = None
 
@@ -88,7 +87,7 @@ class Rekey:
                     "A rekey is already in progress: finish it, or cancel it "
                     "(`strongroom operator rekey cancel`)."
                 )
-            attempt = self._attempts.start(_Pending(Unsealer(current), new, current.threshold))
+            attempt = self._attempts.start(_Pending(Unsealer(current), new))
         return {"nonce": attempt.nonce, "progress": 0, "required": current.threshold}
 
     def submit(self, nonce: Any, share: Any) -> dict[str, Any]:
@@ -103,11 +102,7 @@ class Rekey:
                 )
             progress = pending.old.submit(share)
             if not progress.done:
-                return {
-                    "nonce": nonce,
-                    "progress": progress.submitted,
-                    "required": pending.required,
-                }
+                return _progress(nonce, progress)
             if not self._barrier.opens_keyring(pending.old.candidate() or b""):
                 self._attempts.drop(nonce)
                 raise RekeyFailed(
@@ -135,11 +130,7 @@ class Rekey:
                 raise ValidationException("Give the current keys first (`rekey submit`).")
             progress = pending.returned.submit(share)
             if not progress.done:
-                return {
-                    "nonce": nonce,
-                    "progress": progress.submitted,
-                    "required": progress.threshold,
-                }
+                return _progress(nonce, progress)
             if not equal(pending.returned.candidate() or b"", pending.root_key):
                 pending.returned = Unsealer(pending.new)
                 raise RekeyFailed(
@@ -198,3 +189,8 @@ class Rekey:
                 "file): there is nothing to rekey."
             )
         return config
+
+
+def _progress(nonce: str, progress: Progress) -> dict[str, Any]:
+    """The answer while a rekey step still needs shares."""
+    return {"nonce": nonce, "progress": progress.submitted, "required": progress.threshold}
