@@ -32,6 +32,7 @@ from strongroom.scheduler import Scheduler
 from strongroom.seal import DevKeySeal, SealConfig, ShamirSeal
 from strongroom.services import Caller, ServicePlugin
 from strongroom.services import kms as kms_service
+from strongroom.services import secretsmanager as secretsmanager_service
 from strongroom.storage.base import Storage
 from strongroom.storage.sqlite import SqliteStorage
 
@@ -45,8 +46,10 @@ def services(
     barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock
 ) -> list[ServicePlugin]:
     """Every AWS service this server speaks: adding one is one line here."""
+    kms = kms_service.plugin(barrier, keystores, clock, system_random)
     return [
-        kms_service.plugin(barrier, keystores, clock, system_random),
+        kms,
+        secretsmanager_service.plugin(barrier, kms, clock, system_random),
     ]
 
 

@@ -172,3 +172,42 @@ class DeleteConflictException(StrongroomError):
     """The entity cannot be removed or disabled: something still depends on it."""
 
     code = "DeleteConflict"
+
+
+# --- Secrets Manager ----------------------------------------------------------------------
+
+
+class ResourceNotFoundException(StrongroomError):
+    """The secret, or the version or label asked of it, does not exist."""
+
+
+class InvalidParameterException(StrongroomError):
+    """A parameter value is not valid for the secret or the operation."""
+
+
+class InvalidRequestException(StrongroomError):
+    """The request is not valid in the secret's current state (scheduled for deletion, ...)."""
+
+
+class ResourceExistsException(StrongroomError):
+    """A secret of that name, or a version with that token and another value, exists."""
+
+
+class InvalidNextTokenException(StrongroomError):
+    """A pagination token Strongroom did not hand out."""
+
+
+class DecryptionFailure(StrongroomError):
+    """The secret's value cannot be decrypted with its KMS key (disabled, deleted, ...)."""
+
+
+class EncryptionFailure(StrongroomError):
+    """The secret's value cannot be encrypted with its KMS key (disabled, deleted, ...)."""
+
+
+class PublicPolicyException(StrongroomError):
+    """A resource policy grants broad access while BlockPublicPolicy is set."""
+
+
+class PreconditionNotMetException(StrongroomError):
+    """A precondition of the request does not hold."""

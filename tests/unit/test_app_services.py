@@ -21,6 +21,7 @@ from strongroom.errors import ServiceUnavailable
 from strongroom.keystores import KeyStore
 from strongroom.services import Caller, ServicePlugin
 from strongroom.services import kms as kms_service
+from strongroom.services import secretsmanager as sm_service
 
 ACCESS_KEY, SECRET_KEY = "AKIDPLUGINTEST000001", "s" * 40
 
@@ -84,13 +85,17 @@ def _signed(service: str, target: str, body: bytes) -> list[tuple[bytes, bytes]]
     return [*headers, (b"host", b"127.0.0.1:8340")]
 
 
-def test_kms_hands_app_everything_it_wires(tmp_path: Path) -> None:
+def test_each_service_hands_app_everything_it_wires(tmp_path: Path) -> None:
     app = build(Config(data_dir=tmp_path, dev=True).check())
     try:
-        (kms,) = app.services
+        kms, secrets = app.services
         assert kms.model == "kms" and kms.prefixes == (kms_service.PREFIX,)
         assert kms.operations is kms_service.OPERATIONS
         assert isinstance(kms.context, kms_service.Kms) and len(kms.jobs) == 1
+        assert secrets.model == "secretsmanager"
+        assert secrets.prefixes == (sm_service.PREFIX,)
+        assert secrets.operations is sm_service.OPERATIONS
+        assert isinstance(secrets.context, sm_service.SecretsManager) and len(secrets.jobs) == 1
     finally:
         app.storage.close()
 

@@ -11,6 +11,7 @@ from strongroom.crypto import RandomBytes
 from strongroom.keystores import KeyStore
 from strongroom.services.kms import aliases, cryptographic, keys, policies, rotation, tags
 from strongroom.services.kms.maintenance import MaintenanceReport, run_maintenance
+from strongroom.services.kms.managed_keys import aws_managed_key
 from strongroom.services.kms.repository import KmsRepository
 from strongroom.services.kms.service import Kms, Operation
 from strongroom.services.plugin import ServicePlugin
@@ -51,6 +52,7 @@ __all__ = [
     "KmsRepository",
     "MaintenanceReport",
     "Operation",
+    "aws_managed_key",
     "plugin",
     "run_maintenance",
 ]

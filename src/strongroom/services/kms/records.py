@@ -61,6 +61,8 @@ class KeyRecord:
     versions: list[MaterialVersion] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     policy: str = ""
+    key_manager: str = "CUSTOMER"
+    """`AWS` for a service's managed key (`alias/aws/<service>`), else `CUSTOMER`."""
 
     @property
     def arn(self) -> str:
@@ -95,7 +97,7 @@ class KeyRecord:
             "KeyUsage": self.key_usage,
             "KeyState": self.state,
             "Origin": self.origin,
-            "KeyManager": "CUSTOMER",
+            "KeyManager": self.key_manager,
             "CustomerMasterKeySpec": self.key_spec,
             "KeySpec": self.key_spec,
             "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],

@@ -85,6 +85,10 @@ class KmsRepository:
         """The alias record, or None."""
         return self._aliases.get(_alias_path(account, region, alias_name))
 
+    def load_alias(self, account: str, region: str, alias_name: str) -> AliasRecord | None:
+        """The alias record read from storage (inside a transaction: never a stale copy)."""
+        return self._aliases.load(_alias_path(account, region, alias_name))
+
     def save_alias(self, account: str, region: str, alias: AliasRecord) -> None:
         """Store an alias."""
         self._aliases.save(_alias_path(account, region, alias.name), alias)

@@ -1,0 +1,93 @@
+"""AWS Secrets Manager, spoken without HTTP: `OPERATIONS[name](sm, caller, **params)`.
+
+`plugin(...)` is the package's one factory: `app.py` gets everything it wires from it.
+Secrets Manager stands on KMS, reached only through KMS's operation functions (the KMS
+plug-in it is given), never its storage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strongroom.barrier import Barrier, View
+from strongroom.clock import Clock
+from strongroom.crypto import RandomBytes
+from strongroom.services.caller import Caller
+from strongroom.services.kms import aws_managed_key
+from strongroom.services.plugin import ServicePlugin
+from strongroom.services.secretsmanager import (
+    listing,
+    replication,
+    resource_policies,
+    secret_values,
+    secrets,
+    tags,
+)
+from strongroom.services.secretsmanager.kms_gateway import KmsGateway
+from strongroom.services.secretsmanager.passwords import random_password
+from strongroom.services.secretsmanager.repository import SecretsRepository
+from strongroom.services.secretsmanager.service import Operation, SecretsManager
+
+PREFIX = "secretsmanager/"
+"""Secrets, their sealed values and indexes, by account and region (see `repository`)."""
+
+
+def get_random_password(
+    sm: SecretsManager,
+    caller: Caller,
+    *,
+    PasswordLength: int = 32,
+    ExcludeCharacters: str = "",
+    ExcludeNumbers: bool = False,
+    ExcludePunctuation: bool = False,
+    ExcludeUppercase: bool = False,
+    ExcludeLowercase: bool = False,
+    IncludeSpace: bool = False,
+    RequireEachIncludedType: bool = True,
+) -> dict[str, Any]:
+    """GetRandomPassword, from the server's CSPRNG."""
+    caller.authorize("secretsmanager:GetRandomPassword", "*")
+    password = random_password(
+        sm.random,
+        PasswordLength=PasswordLength,
+        ExcludeCharacters=ExcludeCharacters,
+        ExcludeNumbers=ExcludeNumbers,
+        ExcludePunctuation=ExcludePunctuation,
+        ExcludeUppercase=ExcludeUppercase,
+        ExcludeLowercase=ExcludeLowercase,
+        IncludeSpace=IncludeSpace,
+        RequireEachIncludedType=RequireEachIncludedType,
+    )
+    return {"RandomPassword": password}
+
+
+OPERATIONS: dict[str, Operation] = {
+    **secrets.OPERATIONS,
+    **secret_values.OPERATIONS,
+    **listing.OPERATIONS,
+    **tags.OPERATIONS,
+    **resource_policies.OPERATIONS,
+    **replication.OPERATIONS,
+    "GetRandomPassword": get_random_password,
+}
+
+
+def plugin(
+    barrier: Barrier, kms: ServicePlugin, clock: Clock, random: RandomBytes
+) -> ServicePlugin:
+    """Secrets Manager over `barrier`, encrypting through the `kms` plug-in."""
+    managed_key: Any = aws_managed_key  # takes KMS's own context, opaque here
+    gateway = KmsGateway(kms.operations, kms.context, managed_key, kms.forget, random)
+    sm = SecretsManager(SecretsRepository(View(barrier, PREFIX)), gateway, clock, random)
+    return ServicePlugin(
+        model="secretsmanager",
+        operations=OPERATIONS,
+        context=sm,
+        prefixes=(PREFIX,),
+        forget=sm.repository.forget,
+        reset=sm.repository.forget,
+        jobs=(lambda: secrets.destroy_due(sm),),
+    )
+
+
+__all__ = ["OPERATIONS", "PREFIX", "SecretsManager", "plugin"]
