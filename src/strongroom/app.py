@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from strongroom.clock import Clock
 from strongroom.config import DEV_ACCOUNT_ID, Config, ConfigError
 from strongroom.crypto import certs, system_random
 from strongroom.errors import UnrecognizedClientException
+from strongroom.events import Deliverer, Outbox, Webhook, post
 from strongroom.identity import AccessKey, AccessKeyStore, Principal, dev_access_key
 from strongroom.keystores import KeyStore, SoftwareKeyStore
 from strongroom.policy import AllowAuthenticated
@@ -33,24 +34,52 @@ from strongroom.seal import DevKeySeal, SealConfig, ShamirSeal
 from strongroom.services import Caller, ServicePlugin
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as secretsmanager_service
+from strongroom.services import ssm as ssm_service
+from strongroom.services.ssm.service import Emit
 from strongroom.storage.base import Storage
 from strongroom.storage.sqlite import SqliteStorage
 
 log = logging.getLogger("strongroom")
 
 KEYSTORE_PREFIX = "keystores/"
+EVENTS_PREFIX = "events/"
 DEV_KEY_FILE = "dev-unseal.key"
 
 
 def services(
-    barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock
+    barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, emit: Emit
 ) -> list[ServicePlugin]:
-    """Every AWS service this server speaks: adding one is one line here."""
+    """Every AWS service this server speaks: adding one is one line here. Services that
+    report changes hand their events to `emit` (the outbox)."""
     kms = kms_service.plugin(barrier, keystores, clock, system_random)
+    secrets = secretsmanager_service.plugin(barrier, kms, clock, system_random)
     return [
         kms,
-        secretsmanager_service.plugin(barrier, kms, clock, system_random),
+        secrets,
+        ssm_service.plugin(barrier, kms, clock, system_random, emit, secrets),
     ]
+
+
+def _events(
+    barrier: Barrier, config: Config, clock: Clock, is_leader: Callable[[], bool]
+) -> tuple[Emit, Deliverer | None]:
+    """Where services hand events, and the thread that delivers them while this process
+    leads the scheduler (None without webhooks: then no event is kept, as no one would
+    receive it)."""
+    if not config.webhooks:
+        return (lambda event: None), None
+    outbox = Outbox(View(barrier, EVENTS_PREFIX), clock.now, system_random)
+    webhooks = [
+        Webhook(hook.url, hook.secret, hook.name, hook.detail_types, hook.ca_bundle)
+        for hook in config.webhooks
+    ]
+    real_now = Clock().now  # receivers check the signed timestamp against their own clocks
+
+    def post_now(webhook: Webhook, body: bytes, _service_now: float) -> bool:
+        return post(webhook, body, real_now())
+
+    deliverer = Deliverer(outbox, webhooks, clock.now, post_now, interval=1.0, is_leader=is_leader)
+    return outbox.emit, deliverer
 
 
 @dataclass(slots=True)
@@ -112,7 +141,8 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     access_keys = AccessKeyStore(View(barrier, "identity/"), system_random, clock)
     software = SoftwareKeyStore(View(barrier, f"{KEYSTORE_PREFIX}software/"), system_random)
     keystores: dict[str, KeyStore] = {software.name: software}
-    plugins = services(barrier, keystores, clock)
+    emit, deliverer = _events(barrier, config, clock, lambda: scheduler.is_leader())
+    plugins = services(barrier, keystores, clock, emit)
     # Signatures are checked against the real time even when a dev clock offset moves
     # the services' clock: clients sign with their own real clocks, so a shifted verifier
     # would refuse every SDK request as skewed.
@@ -155,13 +185,14 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
 
     scheduler = Scheduler(
         storage,
-        clock,
+        Clock(),  # the lease runs on real time: a dev clock offset must not hold it for days
         config.scheduler_interval,
         [
             barrier.refresh_data_version,
             *(job for plugin in plugins for job in plugin.jobs),
             rotation.resume,  # an interrupted key-term rotation goes on
             barrier.settle_scrub,  # a scrub readers held up earlier
+            *([deliverer.wake] if deliverer else []),  # events other processes emitted
         ],
         tick_ready,
     )
@@ -171,12 +202,21 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         gc.freeze()  # start-up objects (botocore models, ...) leave the collector's scans
         scheduler.start()
         rotation.resume()
+        if deliverer is not None:
+            deliverer.start()
 
     async def on_shutdown() -> None:
         await scheduler.stop()
         rotation.stop(timeout=5.0)
+        if deliverer is not None:
+            deliverer.stop(timeout=6.0)
 
     reset = (lambda: _reset(barrier, plugins)) if config.dev else None
+
+    def set_dev_clock(offset: float) -> dict[str, object]:
+        clock.offset_seconds = offset  # signatures keep the real time (see the verifier)
+        ran = scheduler.run_once()
+        return {"offset_seconds": offset, "now": clock.now(), "scheduler_ran": ran}
 
     def authorize_operator(credential: Credential, action: str) -> Principal:
         key = access_keys.find(credential.access_key_id)
@@ -196,6 +236,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         reset,
         RateLimiter(clock.now),
         AccessKeyRoutes(access_keys),
+        set_dev_clock if config.dev else None,
     )
     asgi = StrongroomAsgi(dispatcher, sys_routes, config.max_body_bytes, on_startup, on_shutdown)
     return Strongroom(

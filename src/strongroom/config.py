@@ -9,17 +9,26 @@ appear on a command line where `ps` shows it. Either form in one source replaces
 form from a lower source; both in one source are refused. A loaded `Config` holds the
 secret itself (`secret_key_file` is then None), so `to_environment` hands workers the
 secret through their environment, never their command line.
+
+`webhooks` (see docs/webhooks.md) is a TOML array of tables, `[[webhooks]]` with `name`,
+`url`, `secret_file` (a file holding the signing secret) or `secret` (inline), and
+optionally `detail_types` and `ca_bundle`. `STRONGROOM_WEBHOOKS` is the same list as JSON
+with the secret inline, which is how `to_environment` hands it to workers. URLs must be
+https, or http to a loopback host. A loaded `WebhookConfig` holds the secret itself.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from strongroom.errors import StrongroomError
+from strongroom.events.webhooks import check_url
 
 DEFAULT_PORT = 8340
 DEFAULT_REGION = "us-east-1"
@@ -30,6 +39,41 @@ class ConfigError(StrongroomError):
     """A configuration value is missing, malformed or not allowed here."""
 
     code = "ConfigError"
+
+
+_WEBHOOK_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_WEBHOOK_KEYS = frozenset({"name", "url", "secret", "secret_file", "detail_types", "ca_bundle"})
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """One `[[webhooks]]` table: where events go and the secret that signs them."""
+
+    name: str
+    url: str
+    secret: bytes = field(repr=False)
+    detail_types: tuple[str, ...] | None = None
+    ca_bundle: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not _WEBHOOK_NAME.fullmatch(self.name):
+            raise ConfigError(
+                f"webhook name {self.name!r}: 1 to 64 letters, digits, '.', '_' or '-'."
+            )
+        try:
+            check_url(self.url)
+        except ValueError as error:
+            raise ConfigError(f"webhook {self.name}: {error}.") from None
+        if not self.secret:
+            raise ConfigError(f"webhook {self.name}: the secret is empty.")
+        try:
+            self.secret.decode()  # workers get it back through their environment, as text
+        except UnicodeDecodeError:
+            raise ConfigError(f"webhook {self.name}: the secret must be UTF-8 text.") from None
+        if self.detail_types is not None and not all(
+            isinstance(kind, str) and kind for kind in self.detail_types
+        ):
+            raise ConfigError(f"webhook {self.name}: detail_types is a list of names.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +96,7 @@ class Config:
     max_body_bytes: int = 1 << 20
     dev_clock_offset: float = 0.0
     log_level: str = "warning"
+    webhooks: tuple[WebhookConfig, ...] = ()
 
     @property
     def database_path(self) -> Path:
@@ -83,11 +128,16 @@ class Config:
             raise ConfigError("--workers must be at least 1.")
         if self.scheduler_interval <= 0:
             raise ConfigError("scheduler_interval must be positive.")
+        names = [webhook.name for webhook in self.webhooks]
+        if len(set(names)) != len(names):
+            raise ConfigError("Each webhook needs its own name.")
         return self
 
 
 def _coerce(name: str, kind: Any, raw: Any) -> Any:
     text = str(kind)
+    if "WebhookConfig" in text:
+        return _webhooks(name, raw)
     try:
         if "bool" in text:
             if isinstance(raw, bool):
@@ -166,11 +216,83 @@ def _read_secret(path: Path) -> str:
     return secret
 
 
+def _webhooks(name: str, raw: Any) -> tuple[WebhookConfig, ...]:
+    """`[[webhooks]]` tables (TOML), or the same list as JSON text (environment)."""
+    refusal = (
+        f"{name} must be a list of webhook tables ([[webhooks]] in TOML, "
+        "a JSON list of objects in the environment)."
+    )
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ConfigError(refusal) from None
+    if not isinstance(raw, list) or not all(isinstance(table, dict) for table in raw):
+        raise ConfigError(refusal)
+    return tuple(_webhook(name, table) for table in raw)
+
+
+def _webhook(where: str, table: dict[str, Any]) -> WebhookConfig:
+    unknown = sorted(set(table) - _WEBHOOK_KEYS)
+    if unknown:
+        raise ConfigError(f"Unknown key {unknown[0]!r} in a webhook of {where}.")
+    name, url = table.get("name"), table.get("url")
+    if not isinstance(name, str) or not isinstance(url, str):
+        raise ConfigError(f"Each webhook in {where} needs a name and a url.")
+    if ("secret" in table) == ("secret_file" in table):
+        raise ConfigError(f"webhook {name}: give secret or secret_file (one of them).")
+    if "secret_file" in table:
+        secret = _read_webhook_secret(name, Path(str(table["secret_file"])))
+    elif isinstance(table["secret"], str):
+        secret = table["secret"].encode()
+    else:
+        raise ConfigError(f"webhook {name}: the secret is a string.")
+    kinds = table.get("detail_types")
+    if kinds is not None and not isinstance(kinds, list):
+        raise ConfigError(f"webhook {name}: detail_types is a list of names.")
+    bundle = table.get("ca_bundle")
+    ca_bundle = None if bundle is None else Path(str(bundle))
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise ConfigError(f"webhook {name}: ca_bundle {ca_bundle} is not a file.")
+    return WebhookConfig(name, url, secret, None if kinds is None else tuple(kinds), ca_bundle)
+
+
+def _read_webhook_secret(name: str, path: Path) -> bytes:
+    """A webhook's secret file: one line of UTF-8 text, the trailing line break dropped."""
+    try:
+        secret = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"webhook {name}: cannot read secret_file {path}: {error}") from None
+    if not secret or "\n" in secret:
+        raise ConfigError(f"webhook {name}: secret_file {path} must hold the secret on one line.")
+    return secret.encode()
+
+
+def _webhooks_json(webhooks: tuple[WebhookConfig, ...]) -> str:
+    """`STRONGROOM_WEBHOOKS` for `webhooks`, secrets inline (environment only)."""
+    tables: list[dict[str, Any]] = []
+    for webhook in webhooks:
+        table: dict[str, Any] = {
+            "name": webhook.name,
+            "url": webhook.url,
+            "secret": webhook.secret.decode(),
+        }
+        if webhook.detail_types is not None:
+            table["detail_types"] = list(webhook.detail_types)
+        if webhook.ca_bundle is not None:
+            table["ca_bundle"] = str(webhook.ca_bundle)
+        tables.append(table)
+    return json.dumps(tables)
+
+
 def to_environment(config: Config) -> dict[str, str]:
     """The STRONGROOM_* variables that reproduce `config` (for worker processes)."""
     env = {}
     for f in fields(Config):
         value = getattr(config, f.name)
-        if value is not None:
+        if f.name == "webhooks":
+            if value:
+                env["STRONGROOM_WEBHOOKS"] = _webhooks_json(value)
+        elif value is not None:
             env["STRONGROOM_" + f.name.upper()] = str(value)
     return env

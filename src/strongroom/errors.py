@@ -211,3 +211,106 @@ class PublicPolicyException(StrongroomError):
 
 class PreconditionNotMetException(StrongroomError):
     """A precondition of the request does not hold."""
+
+
+# --- Systems Manager Parameter Store ---------------------------------------------------
+
+
+class HierarchyLevelLimitExceededException(StrongroomError):
+    """A parameter name has more than 15 levels."""
+
+
+class HierarchyTypeMismatchException(StrongroomError):
+    """A parameter's type cannot change from String/StringList to SecureString or back."""
+
+
+class IncompatiblePolicyException(StrongroomError):
+    """The parameter policies conflict (two of one type, or a policy the tier does not allow)."""
+
+
+class InvalidAllowedPatternException(StrongroomError):
+    """AllowedPattern is not a valid regular expression."""
+
+
+class InvalidFilterKey(StrongroomError):
+    """A filter key Parameter Store does not know, or not allowed here."""
+
+
+class InvalidFilterOption(StrongroomError):
+    """A filter option that is not valid for its key."""
+
+
+class InvalidFilterValue(StrongroomError):
+    """A filter value that is not valid for its key and option."""
+
+
+class InvalidKeyId(StrongroomError):
+    """The KMS key of a SecureString cannot be used (unknown, disabled, not symmetric)."""
+
+
+class InvalidNextToken(StrongroomError):
+    """A pagination token Parameter Store did not hand out."""
+
+
+class InvalidPolicyAttributeException(StrongroomError):
+    """A parameter policy attribute that is not valid."""
+
+
+class InvalidPolicyTypeException(StrongroomError):
+    """A policy type other than Expiration, ExpirationNotification, NoChangeNotification."""
+
+
+class InvalidResourceId(StrongroomError):
+    """The resource to tag does not exist."""
+
+
+class InvalidResourceType(StrongroomError):
+    """A resource type that cannot be tagged here."""
+
+
+class ParameterAlreadyExists(StrongroomError):
+    """The parameter exists and Overwrite was not set."""
+
+
+class ParameterLimitExceeded(StrongroomError):
+    """The account has as many parameters as it may."""
+
+
+class ParameterMaxVersionLimitExceeded(StrongroomError):
+    """The oldest version of a 100-version parameter has a label, so no new version fits."""
+
+
+class ParameterNotFound(StrongroomError):
+    """The parameter does not exist."""
+
+
+class ParameterPatternMismatchException(StrongroomError):
+    """The value does not match the AllowedPattern."""
+
+
+class ParameterVersionLabelLimitExceeded(StrongroomError):
+    """A version would have more than 10 labels."""
+
+
+class ParameterVersionNotFound(StrongroomError):
+    """The version (or label) named does not exist."""
+
+
+class PoliciesLimitExceededException(StrongroomError):
+    """More than 10 policies for one parameter."""
+
+
+class TooManyTagsError(StrongroomError):
+    """More than 50 tags on one resource."""
+
+
+class TooManyUpdates(StrongroomError):
+    """Too many concurrent updates of one parameter."""
+
+
+class UnsupportedParameterType(StrongroomError):
+    """A parameter type Parameter Store does not support."""
+
+
+class InternalServerError(StrongroomError):
+    """Parameter Store's own internal error name."""

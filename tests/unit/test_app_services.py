@@ -22,6 +22,8 @@ from strongroom.keystores import KeyStore
 from strongroom.services import Caller, ServicePlugin
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as sm_service
+from strongroom.services import ssm as ssm_service
+from strongroom.services.ssm.service import Emit
 
 ACCESS_KEY, SECRET_KEY = "AKIDPLUGINTEST000001", "s" * 40
 
@@ -58,10 +60,10 @@ def recorded(
     wired = app_module.services
 
     def services(
-        barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock
+        barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, emit: Emit
     ) -> list[ServicePlugin]:
         recorders.append(Recorder(barrier))
-        return [*wired(barrier, keystores, clock), recorders[-1].plugin()]
+        return [*wired(barrier, keystores, clock, emit), recorders[-1].plugin()]
 
     monkeypatch.setattr(app_module, "services", services)
     config = Config(
@@ -88,7 +90,7 @@ def _signed(service: str, target: str, body: bytes) -> list[tuple[bytes, bytes]]
 def test_each_service_hands_app_everything_it_wires(tmp_path: Path) -> None:
     app = build(Config(data_dir=tmp_path, dev=True).check())
     try:
-        kms, secrets = app.services
+        kms, secrets, parameters = app.services
         assert kms.model == "kms" and kms.prefixes == (kms_service.PREFIX,)
         assert kms.operations is kms_service.OPERATIONS
         assert isinstance(kms.context, kms_service.Kms) and len(kms.jobs) == 1
@@ -96,6 +98,8 @@ def test_each_service_hands_app_everything_it_wires(tmp_path: Path) -> None:
         assert secrets.prefixes == (sm_service.PREFIX,)
         assert secrets.operations is sm_service.OPERATIONS
         assert isinstance(secrets.context, sm_service.SecretsManager) and len(secrets.jobs) == 1
+        assert parameters.model == "ssm" and parameters.prefixes == (ssm_service.PREFIX,)
+        assert parameters.operations is ssm_service.OPERATIONS and len(parameters.jobs) == 1
     finally:
         app.storage.close()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from strongroom.config import DEFAULT_PORT, ConfigError, load, to_environment
+from strongroom.config import DEFAULT_PORT, ConfigError, WebhookConfig, load, to_environment
 
 
 def test_defaults() -> None:
@@ -140,3 +140,144 @@ def test_a_secret_key_file_is_dev_only(tmp_path: Path) -> None:
     secret_file.write_text("a-secret")
     with pytest.raises(ConfigError, match="--dev only"):
         load(environ={}, overrides={"access_key": "AKIAFILE", "secret_key_file": secret_file})
+
+
+def write_webhooks(tmp_path: Path, tables: str) -> Path:
+    toml = tmp_path / "strongroom.toml"
+    toml.write_text(tables)
+    return toml
+
+
+def test_webhooks_come_from_toml_tables_with_a_secret_file_or_inline(tmp_path: Path) -> None:
+    (tmp_path / "hook.secret").write_text("from-a-file\n")
+    (tmp_path / "ca.pem").write_text("a CA bundle")
+    toml = write_webhooks(
+        tmp_path,
+        f"""
+[[webhooks]]
+name = "audit"
+url = "https://hooks.example.com/strongroom"
+secret_file = "{tmp_path / "hook.secret"}"
+detail_types = ["Parameter Store Change"]
+ca_bundle = "{tmp_path / "ca.pem"}"
+
+[[webhooks]]
+name = "local-dev"
+url = "http://127.0.0.1:9000/hook"
+secret = "inline-secret"
+""",
+    )
+    config = load(toml, environ={})
+    assert config.webhooks == (
+        WebhookConfig(
+            "audit",
+            "https://hooks.example.com/strongroom",
+            b"from-a-file",
+            ("Parameter Store Change",),
+            tmp_path / "ca.pem",
+        ),
+        WebhookConfig("local-dev", "http://127.0.0.1:9000/hook", b"inline-secret"),
+    )
+    assert "from-a-file" not in repr(config) and "inline-secret" not in repr(config)
+    assert load(environ={}).webhooks == ()
+
+
+def test_webhooks_reach_workers_through_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "hook.secret").write_text("from-a-file")
+    toml = write_webhooks(
+        tmp_path,
+        f"""
+[[webhooks]]
+name = "a"
+url = "https://a.example/"
+secret_file = "{tmp_path / "hook.secret"}"
+detail_types = ["X", "Y"]
+""",
+    )
+    config = load(toml, environ={})
+    env = to_environment(config)
+    assert "from-a-file" in env["STRONGROOM_WEBHOOKS"]  # environment, never argv
+    assert str(tmp_path / "hook.secret") not in env["STRONGROOM_WEBHOOKS"]
+    assert load(environ=env) == config
+    assert "STRONGROOM_WEBHOOKS" not in to_environment(load(environ={}))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/strongroom",
+        "http://10.1.2.3:8080/hook",
+        "ftp://127.0.0.1/hook",
+        "hooks.example.com/strongroom",
+    ],
+)
+def test_a_webhook_url_must_be_https_unless_loopback(tmp_path: Path, url: str) -> None:
+    toml = write_webhooks(tmp_path, f'[[webhooks]]\nname = "a"\nurl = "{url}"\nsecret = "s"\n')
+    with pytest.raises(ConfigError, match="webhook a"):
+        load(toml, environ={})
+
+
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        ('name = "a"\nurl = "https://a.example/"\n', "secret or secret_file"),
+        (
+            'name = "a"\nurl = "https://a.example/"\nsecret = "s"\nsecret_file = "f"\n',
+            "secret or secret_file",
+        ),
+        ('name = "a"\nurl = "https://a.example/"\nsecret = ""\n', "empty"),
+        ('name = "a"\nurl = "https://a.example/"\nsecret = 7\n', "string"),
+        ('url = "https://a.example/"\nsecret = "s"\n', "name and a url"),
+        ('name = "a"\nsecret = "s"\n', "name and a url"),
+        ('name = "a b"\nurl = "https://a.example/"\nsecret = "s"\n', "letters"),
+        ('name = "a"\nurl = "https://a.example/"\nsecret = "s"\ncolour = 1\n', "colour"),
+        (
+            'name = "a"\nurl = "https://a.example/"\nsecret = "s"\ndetail_types = "X"\n',
+            "detail_types",
+        ),
+        (
+            'name = "a"\nurl = "https://a.example/"\nsecret = "s"\ndetail_types = [""]\n',
+            "detail_types",
+        ),
+        (
+            'name = "a"\nurl = "https://a.example/"\nsecret = "s"\nca_bundle = "/nonexistent"\n',
+            "ca_bundle",
+        ),
+    ],
+)
+def test_a_malformed_webhook_table_is_refused(tmp_path: Path, tables: str, message: str) -> None:
+    toml = write_webhooks(tmp_path, "[[webhooks]]\n" + tables)
+    with pytest.raises(ConfigError, match=message):
+        load(toml, environ={})
+
+
+@pytest.mark.parametrize("content", [None, "", "\n", "two\nlines\n"])
+def test_a_webhook_secret_file_that_holds_no_single_secret_is_refused(
+    tmp_path: Path, content: str | None
+) -> None:
+    secret_file = tmp_path / "hook.secret"
+    if content is not None:
+        secret_file.write_text(content)
+    toml = write_webhooks(
+        tmp_path,
+        f'[[webhooks]]\nname = "a"\nurl = "https://a.example/"\nsecret_file = "{secret_file}"\n',
+    )
+    with pytest.raises(ConfigError, match="secret_file"):
+        load(toml, environ={})
+
+
+def test_webhook_names_are_distinct(tmp_path: Path) -> None:
+    table = '[[webhooks]]\nname = "a"\nurl = "https://a.example/"\nsecret = "s"\n'
+    with pytest.raises(ConfigError, match="own name"):
+        load(write_webhooks(tmp_path, table + table), environ={})
+
+
+@pytest.mark.parametrize("value", ["not json", '{"name": "a"}', '["a"]', "7"])
+def test_a_malformed_webhooks_variable_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="STRONGROOM_WEBHOOKS"):
+        load(environ={"STRONGROOM_WEBHOOKS": value})
+
+
+def test_webhooks_that_are_not_a_list_of_tables_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="list of webhook tables"):
+        load(write_webhooks(tmp_path, 'webhooks = "https://a.example/"\n'), environ={})

@@ -23,3 +23,12 @@ def try_acquire(storage: Storage, holder: str, now: float, ttl: float) -> bool:
                 return False
         txn.put(LEASE_PATH, orjson.dumps({"holder": holder, "expires": now + ttl}))
     return True
+
+
+def release(storage: Storage, holder: str) -> None:
+    """Give the lease up if `holder` has it (a clean stop), so the next process to start
+    leads at once rather than after the lease lapses."""
+    with storage.transaction() as txn:
+        current = txn.get(LEASE_PATH)
+        if current is not None and orjson.loads(current)["holder"] == holder:
+            txn.delete(LEASE_PATH)

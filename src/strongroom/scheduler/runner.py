@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes, system_random
-from strongroom.scheduler.lease import try_acquire
+from strongroom.scheduler.lease import release, try_acquire
 from strongroom.storage.base import Storage
 
 log = logging.getLogger("strongroom.scheduler")
@@ -43,12 +43,20 @@ class Scheduler:
         self._is_ready = is_ready
         self._holder = f"{os.getpid()}-{random(4).hex()}"
         self._task: asyncio.Task[None] | None = None
+        self._leading = False
+
+    def is_leader(self) -> bool:
+        """Whether this process held the lease at its last tick (it runs the jobs)."""
+        return self._leading
 
     def run_once(self) -> bool:
         """One tick: run every job if ready and leading; True when jobs ran."""
         if not self._is_ready():
             return False
-        if not try_acquire(self._storage, self._holder, self._clock.now(), 3 * self._interval):
+        self._leading = try_acquire(
+            self._storage, self._holder, self._clock.now(), 3 * self._interval
+        )
+        if not self._leading:
             return False
         for job in self._jobs:
             try:
@@ -71,9 +79,15 @@ class Scheduler:
             self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
-        """Stop ticking."""
+        """Stop ticking, and give the lease up if this process holds it."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._leading:
+            self._leading = False
+            try:
+                release(self._storage, self._holder)
+            except Exception:  # a closed or failing store: the lease lapses on its own
+                log.exception("could not release the scheduler lease")

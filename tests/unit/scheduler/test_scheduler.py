@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import orjson
@@ -33,3 +34,16 @@ def test_a_second_scheduler_on_the_same_storage_does_not_lead() -> None:
     assert first.run_once()
     assert not second.run_once()
     assert ran == ["job"]
+
+
+def test_a_clean_stop_hands_the_lease_to_the_next_process_at_once() -> None:
+    storage, ran = MemoryStorage(), []
+    first = _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x01"), ran)
+    second = _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x02"), ran)
+    assert first.run_once() and first.is_leader()
+    asyncio.run(second.stop())  # a process that does not lead gives nothing up
+    assert not second.run_once() and not second.is_leader()
+    asyncio.run(first.stop())
+    assert not first.is_leader()
+    assert second.run_once() and second.is_leader()
+    assert ran == ["job", "job"]

@@ -26,6 +26,7 @@ _STATUS: dict[type[errors.StrongroomError], int] = {
     errors.ServiceUnavailable: 503,
     errors.InternalFailure: 500,
     errors.KMSInternalException: 500,
+    errors.InternalServerError: 500,
 }
 
 INTERNAL_ERROR_CODE = {

@@ -12,6 +12,8 @@ POST /sys/rekey/verify    signed: strongroom:Rekey  {"nonce", "key"}: a new shar
 POST /sys/rekey/cancel    signed: strongroom:Rekey  {"nonce"?}
      /sys/access-keys...  signed: see api.sys.access_keys
 POST /moto-api/reset      dev mode only, unsigned: wipe every service's state
+POST /sys/dev/clock       dev mode only, unsigned: {"offset_seconds"}: move this process's
+                          service clock, then run one scheduler tick (tests drive time)
 
 Signed means SigV4 for the service `strongroom` by a known, active access key whose
 principal is authorized for the action, checked before anything else is done.
@@ -85,7 +87,10 @@ class SysRoutes:
         reset: Callable[[], None] | None,
         unseal_limit: RateLimiter,
         access_keys: SignedRoutes | None = None,
+        dev_clock: Callable[[float], dict[str, Any]] | None = None,
     ) -> None:
+        """`reset` and `dev_clock` are given in dev mode only."""
+        self._dev_clock = dev_clock
         self._operator = operator
         self._rekey = rekey
         self._authenticate = authenticate
@@ -171,6 +176,11 @@ class SysRoutes:
         if path == "/moto-api/reset" and method == "POST" and self._reset is not None:
             self._reset()
             return 200, orjson.dumps({"status": "ok"})
+        if path == "/sys/dev/clock" and method == "POST" and self._dev_clock is not None:
+            offset = json_object(body).get("offset_seconds")
+            if not isinstance(offset, int | float) or isinstance(offset, bool):
+                raise ValidationException("Give 'offset_seconds' as a number.")
+            return 200, orjson.dumps(self._dev_clock(float(offset)))
         return _error(404, "NotFound", f"No route for {method} {path}.")
 
     def _unseal(self, request: dict[str, Any], client: str | None) -> dict[str, Any]:

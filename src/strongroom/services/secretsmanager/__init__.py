@@ -13,7 +13,7 @@ from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
 from strongroom.services.caller import Caller
-from strongroom.services.kms import aws_managed_key
+from strongroom.services.kms_envelope import KmsEnvelope
 from strongroom.services.plugin import ServicePlugin
 from strongroom.services.secretsmanager import (
     listing,
@@ -76,8 +76,7 @@ def plugin(
     barrier: Barrier, kms: ServicePlugin, clock: Clock, random: RandomBytes
 ) -> ServicePlugin:
     """Secrets Manager over `barrier`, encrypting through the `kms` plug-in."""
-    managed_key: Any = aws_managed_key  # takes KMS's own context, opaque here
-    gateway = KmsGateway(kms.operations, kms.context, managed_key, kms.forget, random)
+    gateway = KmsGateway(KmsEnvelope("secretsmanager", kms, random))
     sm = SecretsManager(SecretsRepository(View(barrier, PREFIX)), gateway, clock, random)
     return ServicePlugin(
         model="secretsmanager",

@@ -1,22 +1,19 @@
-"""How Secrets Manager encrypts values: envelope encryption through Strongroom's own KMS.
+"""How Secrets Manager encrypts values: `KmsEnvelope` with AWS's context and errors.
 
-Only through KMS's operation functions, with the caller marked as acting via
-`secretsmanager.<region>.amazonaws.com`, so key state, authorization and audit apply to it
-as to any caller; never KMS's storage. Each version's value is encrypted with a fresh
-256-bit data key (GenerateDataKey) under the secret's key, with AWS's encryption context
-`{"SecretARN": <arn>, "SecretVersionId": <version id>}`; only the wrapped data key is
-kept. KMS's refusals become Secrets Manager's errors: EncryptionFailure on writes,
+Each version's value is sealed under a fresh data key (see `services.kms_envelope`) with
+AWS's encryption context `{"SecretARN": <arn>, "SecretVersionId": <version id>}`; the
+associated data of the local seal binds the ARN, the version id and the value's kind.
+KMS's refusals become Secrets Manager's errors: EncryptionFailure on writes,
 DecryptionFailure on reads, AccessDeniedException when KMS denies the caller.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
 
 import orjson
 
-from strongroom.crypto import AuthenticationFailed, RandomBytes, aead
+from strongroom.crypto import AuthenticationFailed
 from strongroom.errors import (
     AccessDeniedException,
     DecryptionFailure,
@@ -24,7 +21,7 @@ from strongroom.errors import (
     StrongroomError,
 )
 from strongroom.services.caller import Caller
-from strongroom.services.plugin import Operation
+from strongroom.services.kms_envelope import KmsEnvelope, Sealed
 from strongroom.services.secretsmanager.records import SealedValue
 
 VALIDATE_ACCESS = "RequestToValidateKeyAccess"
@@ -48,60 +45,19 @@ def _associated_data(arn: str, version_id: str, binary: bool) -> bytes:
     return orjson.dumps([arn, version_id, binary])
 
 
+def _sealed(value: SealedValue) -> Sealed:
+    return Sealed(value.wrapped_keys, value.nonce, value.ciphertext)
+
+
 class KmsGateway:
     """KMS as Secrets Manager calls it."""
 
-    def __init__(
-        self,
-        operations: Mapping[str, Operation],
-        context: object,
-        managed_key: Callable[[object, Caller], str],
-        forget: Callable[[], None],
-        random: RandomBytes,
-    ) -> None:
-        self._operations = operations
-        self._context = context
-        self._managed_key = managed_key
-        self._forget = forget
-        self._random = random
+    def __init__(self, envelope: KmsEnvelope) -> None:
+        self._envelope = envelope
 
     def forget(self) -> None:
         """Drop KMS's caches (after a transaction that wrote through it rolled back)."""
-        self._forget()
-
-    @staticmethod
-    def via(caller: Caller) -> Caller:
-        """`caller`, acting through Secrets Manager (`kms:ViaService`)."""
-        return dataclasses.replace(
-            caller, via_service=f"secretsmanager.{caller.region}.amazonaws.com"
-        )
-
-    def _call(self, name: str, caller: Caller, **params: object) -> dict[str, object]:
-        return self._operations[name](self._context, self.via(caller), **params)
-
-    def _encrypting(
-        self, name: str, caller: Caller, key_id: str | None, **params: object
-    ) -> tuple[bytes, dict[str, object]]:
-        """(CiphertextBlob, whole answer) of a KMS call that encrypts under `key_id`, KMS's
-        refusals turned into Secrets Manager's write errors."""
-        try:
-            result = self._call(name, caller, KeyId=self.key_ref(caller, key_id), **params)
-        except AccessDeniedException:
-            raise AccessDeniedException(_KMS_DENIED) from None
-        except StrongroomError as error:
-            raise EncryptionFailure(_ENCRYPTION_FAILED + error.message) from None
-        wrapped = result["CiphertextBlob"]
-        assert isinstance(wrapped, bytes)
-        return wrapped, result
-
-    def key_ref(self, caller: Caller, key_id: str | None) -> str:
-        """The key to use: `key_id`, or the AWS managed key (created on first use)."""
-        if key_id:
-            return key_id
-        try:
-            return self._managed_key(self._context, self.via(caller))
-        except AccessDeniedException:
-            raise AccessDeniedException(_KMS_DENIED) from None
+        self._envelope.forget()
 
     def seal(
         self,
@@ -113,67 +69,49 @@ class KmsGateway:
         binary: bool,
     ) -> tuple[SealedValue, str]:
         """The value encrypted under a fresh data key from `key_id`, and that key's ARN."""
-        wrapped, result = self._encrypting(
-            "GenerateDataKey",
-            caller,
-            key_id,
-            KeySpec="AES_256",
-            EncryptionContext=_context(arn, version_id),
-        )
-        data_key = result["Plaintext"]
-        assert isinstance(data_key, bytes)
-        nonce = self._random(aead.NONCE_BYTES)
-        ciphertext = aead.encrypt(data_key, nonce, value, _associated_data(arn, version_id, binary))
-        return SealedValue(binary, (wrapped,), nonce, ciphertext), str(result["KeyId"])
+        try:
+            sealed, key_arn = self._envelope.seal(
+                caller,
+                key_id,
+                _context(arn, version_id),
+                value,
+                _associated_data(arn, version_id, binary),
+            )
+        except AccessDeniedException:
+            raise AccessDeniedException(_KMS_DENIED) from None
+        except StrongroomError as error:
+            raise EncryptionFailure(_ENCRYPTION_FAILED + error.message) from None
+        return SealedValue(binary, sealed.wrapped_keys, sealed.nonce, sealed.ciphertext), key_arn
 
     def open(self, caller: Caller, arn: str, version_id: str, sealed: SealedValue) -> bytes:
         """The plaintext value, or DecryptionFailure / AccessDeniedException."""
-        data_key = self._data_key(caller, arn, version_id, sealed)
         try:
-            return aead.decrypt(
-                data_key,
-                sealed.nonce,
-                sealed.ciphertext,
+            return self._envelope.open(
+                caller,
+                _sealed(sealed),
+                _context(arn, version_id),
                 _associated_data(arn, version_id, sealed.binary),
             )
+        except AccessDeniedException:
+            raise AccessDeniedException(_KMS_DENIED) from None
+        except StrongroomError as error:
+            raise DecryptionFailure(_DECRYPTION_FAILED + error.message) from None
         except AuthenticationFailed:
             raise DecryptionFailure(_DECRYPTION_FAILED) from None
-
-    def _data_key(self, caller: Caller, arn: str, version_id: str, sealed: SealedValue) -> bytes:
-        failure: StrongroomError | None = None
-        for wrapped in sealed.wrapped_keys:
-            try:
-                result = self._call(
-                    "Decrypt",
-                    caller,
-                    CiphertextBlob=wrapped,
-                    EncryptionContext=_context(arn, version_id),
-                )
-            except AccessDeniedException:
-                raise AccessDeniedException(_KMS_DENIED) from None
-            except StrongroomError as error:
-                failure = error
-                continue
-            plaintext = result["Plaintext"]
-            assert isinstance(plaintext, bytes)
-            return plaintext
-        reason = "" if failure is None else failure.message
-        raise DecryptionFailure(_DECRYPTION_FAILED + reason)
 
     def rewrap(
         self, caller: Caller, key_id: str | None, arn: str, version_id: str, sealed: SealedValue
     ) -> tuple[SealedValue, str]:
         """The same value, its data key also wrapped under `key_id` (newest first)."""
-        data_key = self._data_key(caller, arn, version_id, sealed)
-        wrapped, result = self._encrypting(
-            "Encrypt",
-            caller,
-            key_id,
-            Plaintext=data_key,
-            EncryptionContext=_context(arn, version_id),
-        )
-        rewrapped = dataclasses.replace(sealed, wrapped_keys=(wrapped, *sealed.wrapped_keys))
-        return rewrapped, str(result["KeyId"])
+        try:
+            rewrapped, key_arn = self._envelope.rewrap(
+                caller, key_id, _sealed(sealed), _context(arn, version_id)
+            )
+        except AccessDeniedException:
+            raise AccessDeniedException(_KMS_DENIED) from None
+        except StrongroomError as error:
+            raise EncryptionFailure(_ENCRYPTION_FAILED + error.message) from None
+        return dataclasses.replace(sealed, wrapped_keys=rewrapped.wrapped_keys), key_arn
 
     def check_key(self, caller: Caller, key_id: str | None, arn: str) -> str:
         """The ARN of `key_id` once KMS shows it can encrypt for this secret (AWS's check

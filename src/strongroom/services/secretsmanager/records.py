@@ -13,7 +13,7 @@ dates are truncated to the UTC day.
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -109,7 +109,7 @@ class SecretRecord:
 
     def to_bytes(self) -> bytes:
         """Stored form."""
-        return orjson.dumps(asdict(self))
+        return orjson.dumps(self)  # orjson writes dataclasses itself, without asdict's deep copy
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SecretRecord:
