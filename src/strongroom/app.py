@@ -47,7 +47,7 @@ DEV_KEY_FILE = "dev-unseal.key"
 
 
 def services(
-    barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, emit: Emit
+    barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, emit: Emit | None
 ) -> list[ServicePlugin]:
     """Every AWS service this server speaks: adding one is one line here. Services that
     report changes hand their events to `emit` (the outbox)."""
@@ -62,12 +62,12 @@ def services(
 
 def _events(
     barrier: Barrier, config: Config, clock: Clock, is_leader: Callable[[], bool]
-) -> tuple[Emit, Deliverer | None]:
+) -> tuple[Emit | None, Deliverer | None]:
     """Where services hand events, and the thread that delivers them while this process
     leads the scheduler (None without webhooks: then no event is kept, as no one would
     receive it)."""
     if not config.webhooks:
-        return (lambda event: None), None
+        return None, None
     outbox = Outbox(View(barrier, EVENTS_PREFIX), clock.now, system_random)
     webhooks = [
         Webhook(hook.url, hook.secret, hook.name, hook.detail_types, hook.ca_bundle)

@@ -12,7 +12,6 @@ exactly the members of their botocore input shape, and cover the model (rotation
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,11 @@ from typing import Any
 
 import botocore.session
 import pytest
+from tests.contract.operation_contract import (
+    RecordingAuthorizer,
+    assert_refused_first,
+    signature_tests,
+)
 
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
@@ -56,20 +60,6 @@ POLICY = json.dumps(
         ],
     }
 )
-
-
-class RecordingAuthorizer:
-    """Allows only actions matching `allowed` (exact, or a "service:*" prefix); records
-    every question it is asked."""
-
-    def __init__(self, allowed: frozenset[str] = frozenset()) -> None:
-        self.allowed = allowed
-        self.asked: list[tuple[str, str, str]] = []
-
-    def is_allowed(self, principal_arn: str, action: str, resource: str) -> bool:
-        self.asked.append((principal_arn, action, resource))
-        service = action.split(":", 1)[0]
-        return action in self.allowed or f"{service}:*" in self.allowed
 
 
 @dataclass
@@ -219,36 +209,11 @@ def test_every_model_operation_but_rotation_is_served() -> None:
     assert set(MODEL.operation_names) - NOT_SERVED == set(OPERATIONS)
 
 
-def _keyword_only(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
-    return {
-        p.name: p
-        for p in inspect.signature(function).parameters.values()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
-
-
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_operation_takes_sm_and_caller_then_keywords_only(name: str) -> None:
-    parameters = list(inspect.signature(OPERATIONS[name]).parameters.values())
-    positional = [p.name for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY]
-    assert positional == ["sm", "caller"]
-    assert all(p.default is inspect.Parameter.empty for p in parameters[:2])
-
-
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_keyword_parameters_are_exactly_the_input_members(name: str) -> None:
-    shape = MODEL.operation_model(name).input_shape
-    members = set() if shape is None else set(shape.members)
-    assert set(_keyword_only(OPERATIONS[name])) == members
-
-
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_required_members_have_no_default_and_optional_ones_do(name: str) -> None:
-    shape = MODEL.operation_model(name).input_shape
-    required = set() if shape is None else set(shape.required_members)
-    for member, parameter in _keyword_only(OPERATIONS[name]).items():
-        has_default = parameter.default is not inspect.Parameter.empty
-        assert has_default == (member not in required), f"{name}.{member}"
+(
+    test_operation_takes_sm_and_caller_then_keywords_only,
+    test_keyword_parameters_are_exactly_the_input_members,
+    test_required_members_have_no_default_and_optional_ones_do,
+) = signature_tests(OPERATIONS, MODEL, ["sm", "caller"])
 
 
 # --- authorization -------------------------------------------------------------------
@@ -267,15 +232,13 @@ def test_a_caller_without_permission_is_refused_and_nothing_changes(
     world: World, name: str
 ) -> None:
     params, resource, region = CASES[name](world)
-    authorizer = RecordingAuthorizer()
-    before = world.raw()
-    with pytest.raises(AccessDeniedException) as info:
-        world.call(name, caller(authorizer, region), **params)
-    action = f"secretsmanager:{name}"
-    assert authorizer.asked == [(PRINCIPAL.arn(), action, resource)]
-    assert action in info.value.message and resource in info.value.message
-    assert info.value.code == "AccessDeniedException"
-    assert world.raw() == before
+    assert_refused_first(
+        lambda refusing: world.call(name, caller(refusing, region), **params),
+        PRINCIPAL.arn(),
+        f"secretsmanager:{name}",
+        resource,
+        world.raw,
+    )
 
 
 def test_a_refused_get_reveals_no_value(world: World) -> None:

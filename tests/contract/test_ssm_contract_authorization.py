@@ -17,13 +17,18 @@ parameter that does not exist is refused the same way, not answered ParameterNot
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.session
 import pytest
+from tests.contract.operation_contract import (
+    RecordingAuthorizer,
+    assert_refused_first,
+    signature_tests,
+)
+from tests.parameter_store import PARAMETER_STORE
 
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
@@ -48,53 +53,10 @@ ARN_PREFIX = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/"
 EXISTING = "/app/existing"
 SECURE = "/app/secure"
 CANARY = "canary-4b1d-secure-value"
-PARAMETER_STORE = frozenset(
-    {
-        "PutParameter",
-        "GetParameter",
-        "GetParameters",
-        "GetParametersByPath",
-        "GetParameterHistory",
-        "DescribeParameters",
-        "DeleteParameter",
-        "DeleteParameters",
-        "LabelParameterVersion",
-        "UnlabelParameterVersion",
-        "AddTagsToResource",
-        "ListTagsForResource",
-        "RemoveTagsFromResource",
-    }
-)
 
 
 def arn(name: str) -> str:
     return ARN_PREFIX + name.removeprefix("/")
-
-
-class RecordingAuthorizer:
-    """Allows the actions in `allowed` (exact, or a "service:*" prefix) and the (action,
-    resource) pairs in `pairs`; records every question it is asked."""
-
-    def __init__(
-        self,
-        allowed: frozenset[str] = frozenset(),
-        pairs: frozenset[tuple[str, str]] = frozenset(),
-    ) -> None:
-        self.allowed = allowed
-        self.pairs = pairs
-        self.asked: list[tuple[str, str, str]] = []
-
-    def is_allowed(self, principal_arn: str, action: str, resource: str) -> bool:
-        self.asked.append((principal_arn, action, resource))
-        service = action.split(":", 1)[0]
-        return (
-            action in self.allowed
-            or f"{service}:*" in self.allowed
-            or (action, resource) in self.pairs
-        )
-
-    def questions(self) -> list[tuple[str, str]]:
-        return [(action, resource) for _, action, resource in self.asked]
 
 
 @dataclass
@@ -222,36 +184,11 @@ def test_the_parameter_store_operations_are_served_and_only_they() -> None:
     assert set(MODEL.operation_names) >= PARAMETER_STORE
 
 
-def _keyword_only(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
-    return {
-        p.name: p
-        for p in inspect.signature(function).parameters.values()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
-
-
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_operation_takes_ps_and_caller_then_keywords_only(name: str) -> None:
-    parameters = list(inspect.signature(OPERATIONS[name]).parameters.values())
-    positional = [p.name for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY]
-    assert positional == ["ps", "caller"]
-    assert all(p.default is inspect.Parameter.empty for p in parameters[:2])
-
-
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_keyword_parameters_are_exactly_the_input_members(name: str) -> None:
-    shape = MODEL.operation_model(name).input_shape
-    members = set() if shape is None else set(shape.members)
-    assert set(_keyword_only(OPERATIONS[name])) == members
-
-
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_required_members_have_no_default_and_optional_ones_do(name: str) -> None:
-    shape = MODEL.operation_model(name).input_shape
-    required = set() if shape is None else set(shape.required_members)
-    for member, parameter in _keyword_only(OPERATIONS[name]).items():
-        has_default = parameter.default is not inspect.Parameter.empty
-        assert has_default == (member not in required), f"{name}.{member}"
+(
+    test_operation_takes_ps_and_caller_then_keywords_only,
+    test_keyword_parameters_are_exactly_the_input_members,
+    test_required_members_have_no_default_and_optional_ones_do,
+) = signature_tests(OPERATIONS, MODEL, ["ps", "caller"])
 
 
 # --- authorization -------------------------------------------------------------------
@@ -270,15 +207,13 @@ def test_a_caller_without_permission_is_refused_and_nothing_changes(
     world: World, name: str
 ) -> None:
     params, resource = CASES[name]()
-    authorizer = RecordingAuthorizer()
-    before = world.snapshot()
-    with pytest.raises(AccessDeniedException) as info:
-        world.call(name, caller(authorizer), **params)
-    action = f"ssm:{name}"
-    assert authorizer.asked == [(PRINCIPAL.arn(), action, resource)]
-    assert action in info.value.message and resource in info.value.message
-    assert info.value.code == "AccessDeniedException"
-    assert world.snapshot() == before
+    assert_refused_first(
+        lambda refusing: world.call(name, caller(refusing), **params),
+        PRINCIPAL.arn(),
+        f"ssm:{name}",
+        resource,
+        world.snapshot,
+    )
 
 
 @pytest.mark.parametrize("name", NAMED)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,20 +10,13 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.aws_cli import aws_json
+
 pytestmark = pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
 
 
 def _aws(server: Any, *args: str) -> Any:
-    result = subprocess.run(
-        ["aws", "kms", *args, "--output", "json"],
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout) if result.stdout.strip() else None
+    return aws_json(server, "kms", *args)
 
 
 def test_create_alias_encrypt_decrypt_with_files(strongroom_server: Any, tmp_path: Path) -> None:

@@ -19,46 +19,25 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 import urllib3
 from botocore import xform_name
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
-from botocore.loaders import Loader
-from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from strongroom.services.kms import OPERATIONS
 from tests.e2e.harness import ServerProcess
 from tests.e2e.kms_support import error_of, new_key
+from tests.e2e.model_walk import JUNK, load_model
+from tests.e2e.raw_requests import post_signed, status_and_code
+from tests.e2e.server_log import assert_no_traceback, log_of, logging_server
 
-DEEP_ARRAY = "[" * 1000 + "]" * 1000
-DEEP_OBJECT = '{"a":' * 1000 + "1" + "}" * 1000
-PAYLOADS = {
-    "deep array": DEEP_ARRAY,
-    "deep object": DEEP_OBJECT,
-    "long": "x" * 150_000,  # past every length limit of the model, under the body limit
-    "lone surrogate": "\ud800",  # sent as the escape "\\ud800": not valid Unicode text
-    "non-ASCII digit": "\u00b2",  # "²": str.isdigit() says yes, int() says no
-    "control characters": "\x00\n\u2028\x7f",
-}
+DEEP_ARRAY, DEEP_OBJECT = JUNK["deep array"], JUNK["deep object"]
 KEY_MEMBERS = frozenset({"KeyId", "TargetKeyId", "DestinationKeyId", "SourceKeyId"})
 MAX_DEPTH = 4  # how deep nested members are followed (KMS inputs are shallower)
-
-
-def _kms_model() -> ServiceModel:
-    loader = Loader(
-        extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False
-    )
-    return ServiceModel(loader.load_service_model("kms", "service-2"), "kms")
-
-
-MODEL = _kms_model()
+MODEL = load_model("kms")
 
 
 @dataclass(frozen=True)
@@ -147,28 +126,7 @@ def _as_map_value(build: Build) -> Build:
     return lambda bad, ctx: {"purpose": build(bad, ctx)}
 
 
-def _status_and_code(call: Callable[..., Any], params: dict[str, Any]) -> tuple[int, str]:
-    try:
-        response = call(**params)
-    except ClientError as error:
-        answer = error.response
-        return answer["ResponseMetadata"]["HTTPStatusCode"], answer["Error"].get("Code", "")
-    return response["ResponseMetadata"]["HTTPStatusCode"], ""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """One dev server for the module, its stderr in a file the tests read."""
-    folder = tmp_path_factory.mktemp("bad-input")
-    process = ServerProcess(folder / "data", stderr_path=folder / "stderr.log").start()
-    yield process
-    process.stop()
-
-
-def _log(server: ServerProcess, since: int = 0) -> str:
-    """The server's stderr from character `since` on (what a test's own requests logged)."""
-    assert server.stderr_path is not None
-    return Path(server.stderr_path).read_text(errors="replace")[since:]
+server = logging_server("bad-input")
 
 
 def _context(client: Any) -> Context:
@@ -203,12 +161,12 @@ def test_every_string_member_fed_bad_text_is_answered_without_a_5xx(
     served = operation in OPERATIONS
     ctx = _context(client) if served else Context("1234abcd-12ab-34cd-56ef-1234567890ab", "", b"")
     call = getattr(client, xform_name(operation))
-    since = len(_log(server))
+    since = len(log_of(server))
     wrong: list[str] = []
     sent = 0
     for where, build in _slots(_input(operation)):
-        for label, bad in PAYLOADS.items():
-            status, code = _status_and_code(call, build(bad, ctx))
+        for label, bad in JUNK.items():
+            status, code = status_and_code(call, build(bad, ctx))
             sent += 1
             refused_as_unsupported = status == 400 and code == "UnsupportedOperationException"
             if status >= 500 or not (status == 200 or 400 <= status < 500):
@@ -217,8 +175,7 @@ def test_every_string_member_fed_bad_text_is_answered_without_a_5xx(
                 wrong.append(f"{where} <- {label}: {status} {code} (not served by Strongroom)")
     assert sent or not _input(operation).members
     assert not wrong, f"{operation}:\n" + "\n".join(wrong)
-    log = _log(server, since)
-    assert "Traceback" not in log, log[-4000:]
+    assert_no_traceback(server, since)
 
 
 @pytest.mark.parametrize(
@@ -229,7 +186,7 @@ def test_every_string_member_fed_bad_text_is_answered_without_a_5xx(
 def test_a_policy_that_cannot_be_parsed_is_a_malformed_policy_document(
     server: ServerProcess, policy: str
 ) -> None:
-    since = len(_log(server))
+    since = len(log_of(server))
     client = server.client("kms", validate=False)
     meta = new_key(client)
     before = client.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"]
@@ -242,24 +199,7 @@ def test_a_policy_that_cannot_be_parsed_is_a_malformed_policy_document(
         assert error["Code"] == "MalformedPolicyDocumentException"
         assert error["Message"] == "The new key policy is not valid JSON."
     assert client.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"] == before
-    assert "Traceback" not in _log(server, since)
-
-
-def _signed(server: ServerProcess, target: str, body: bytes) -> AWSRequest:
-    """A request signed as botocore signs it, whatever its body."""
-    headers = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
-    request = AWSRequest(method="POST", url=server.endpoint_url + "/", data=body, headers=headers)
-    credentials = Credentials(server.access_key, server.secret_key)
-    SigV4Auth(credentials, "kms", server.region).add_auth(request)
-    return request
-
-
-def _post(request: AWSRequest) -> tuple[int, dict[str, Any]]:
-    prepared = request.prepare()
-    answer = urllib3.request(
-        "POST", prepared.url, body=prepared.body, headers=dict(prepared.headers), retries=False
-    )
-    return answer.status, json.loads(answer.data)
+    assert_no_traceback(server, since)
 
 
 @pytest.mark.parametrize(
@@ -277,15 +217,15 @@ def _post(request: AWSRequest) -> tuple[int, dict[str, Any]]:
 def test_a_body_that_cannot_be_parsed_is_a_serialization_error(
     server: ServerProcess, body: bytes
 ) -> None:
-    since = len(_log(server))
-    status, payload = _post(_signed(server, "TrentService.DescribeKey", body))
+    since = len(log_of(server))
+    status, code = post_signed(server, "kms", "TrentService.DescribeKey", body)
     assert status == 400
-    assert payload["__type"] == "SerializationException"
-    assert "Traceback" not in _log(server, since)
+    assert code == "SerializationException"
+    assert_no_traceback(server, since)
 
 
 def test_a_presigned_expiry_too_long_for_int_is_refused(server: ServerProcess) -> None:
-    since = len(_log(server))
+    since = len(log_of(server))
     now = datetime.now(UTC)
     scope = f"{server.access_key}/{now:%Y%m%d}/{server.region}/kms/aws4_request"
     query = urlencode(
@@ -307,10 +247,9 @@ def test_a_presigned_expiry_too_long_for_int_is_refused(server: ServerProcess) -
     )
     assert answer.status == 400, answer.data
     assert json.loads(answer.data)["__type"] == "IncompleteSignatureException"
-    assert "Traceback" not in _log(server, since)
+    assert_no_traceback(server, since)
 
 
 def test_the_server_log_holds_no_traceback(server: ServerProcess) -> None:
-    log = _log(server)
-    assert log, "the server's stderr was not captured"
-    assert "Traceback" not in log, log[-4000:]
+    assert log_of(server), "the server's stderr was not captured"
+    assert_no_traceback(server)

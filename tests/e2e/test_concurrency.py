@@ -5,35 +5,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.e2e.concurrently import in_threads
 from tests.e2e.kms_support import new_key
 
 
 @pytest.fixture
 def two_workers(start_server: Any) -> Any:
     return start_server(extra_args=["--workers", "2"])
-
-
-def _in_threads(count: int, work: Callable[[int], None]) -> None:
-    failures: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            work(index)
-        except BaseException as error:  # reported below, with the test's failure
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures, failures
 
 
 def test_concurrent_rotations_lose_no_ciphertext(two_workers: Any) -> None:
@@ -52,7 +35,7 @@ def test_concurrent_rotations_lose_no_ciphertext(two_workers: Any) -> None:
             with lock:
                 blobs.append((plaintext, blob))
 
-    _in_threads(6, work)
+    in_threads(6, work)
     kms = two_workers.client("kms")
     for plaintext, blob in blobs:
         assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == plaintext
@@ -68,7 +51,7 @@ def test_concurrent_tagging_keeps_every_tag(two_workers: Any) -> None:
         for n in range(5):
             kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": f"t{index}-{n}", "TagValue": "v"}])
 
-    _in_threads(6, work)
+    in_threads(6, work)
     tags = two_workers.client("kms").list_resource_tags(KeyId=key_id, Limit=50)["Tags"]
     assert len(tags) == 30
 
@@ -89,7 +72,7 @@ def test_one_alias_name_is_created_once(two_workers: Any) -> None:
         with lock:
             outcomes.append(outcome)
 
-    _in_threads(6, work)
+    in_threads(6, work)
     assert sorted(outcomes) == ["AlreadyExistsException"] * 5 + ["created"]
 
 

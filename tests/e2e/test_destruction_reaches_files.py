@@ -9,14 +9,11 @@ to that record). After destruction every file of the data directory (database, `
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from tests.e2e.at_rest import files_holding, read_only, settled, tails_of
 from tests.e2e.harness import ServerProcess
 from tests.e2e.kms_support import error_of, new_key
 
@@ -30,35 +27,11 @@ def stored_tails(data_dir: Path, key_id: str) -> dict[str, bytes]:
     That is the key material (`keystores/software/<id>/<version>`) and the key's own record
     (`kms/<account>/<region>/keys/<id>`).
     """
-    uri = f"file:{data_dir / 'strongroom.db'}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+    with read_only(data_dir) as db:
         rows = db.execute(
             "SELECT path, value FROM entries WHERE path LIKE ?", (f"%{key_id}%",)
         ).fetchall()
-    return {path: bytes(value[-32:]) for path, value in rows}
-
-
-def files_holding(data_dir: Path, tails: dict[str, bytes]) -> dict[str, list[str]]:
-    """Record path -> names of the data directory's files that still hold its bytes."""
-    contents = {p.name: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
-    found = {
-        path: sorted(n for n, data in contents.items() if tail in data)
-        for path, tail in tails.items()
-    }
-    return {path: names for path, names in found.items() if names}
-
-
-def settled(probe: Callable[[], Any], attempts: int = 200) -> Any:
-    """Poll until `probe()` is empty (the server acting in the background); its last value.
-
-    Bounded: after `attempts` polls the last value is returned, for the caller's assertion.
-    """
-    for _ in range(attempts - 1):
-        value = probe()
-        if not value:
-            return value
-        time.sleep(0.05)
-    return probe()
+    return tails_of(rows)
 
 
 def used_key(server: ServerProcess, data_dir: Path) -> tuple[str, dict[str, bytes]]:

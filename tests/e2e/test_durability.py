@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from botocore.exceptions import ConnectionError as BotoConnectionError
-from botocore.exceptions import HTTPClientError
-
+from tests.e2e.crash_writers import write_until_killed
 from tests.e2e.kms_support import new_key
 
 
@@ -42,39 +39,14 @@ def test_restart_keeps_keys_aliases_tags_and_ciphertext(start_server: Any, tmp_p
 def test_kill_9_during_writes_loses_no_acknowledged_write(start_server: Any, tmp_path: Any) -> None:
     data_dir = tmp_path / "crash"
     server = start_server(data_dir)
-    acknowledged: list[tuple[str, bytes, bytes]] = []
-    enough = threading.Event()
-    failures: list[BaseException] = []
 
-    def writer(worker: int) -> None:
-        kms = server.client("kms")
-        n = 0
-        while True:
-            try:
-                key_id = kms.create_key(Description=f"w{worker}-{n}")["KeyMetadata"]["KeyId"]
-                kms.create_alias(AliasName=f"alias/w{worker}-{n}", TargetKeyId=key_id)
-                plaintext = f"{worker}:{n}".encode()
-                blob = kms.encrypt(KeyId=key_id, Plaintext=plaintext)["CiphertextBlob"]
-            except (BotoConnectionError, HTTPClientError):
-                return  # the server died under us: this write was never acknowledged
-            except Exception as error:  # an unexpected client failure fails the test
-                if not enough.is_set():
-                    failures.append(error)
-                return
-            acknowledged.append((key_id, plaintext, blob))
-            n += 1
-            if len(acknowledged) >= 40:
-                enough.set()
+    def write(kms: Any, worker: int, n: int) -> tuple[str, bytes, bytes]:
+        key_id = kms.create_key(Description=f"w{worker}-{n}")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=f"alias/w{worker}-{n}", TargetKeyId=key_id)
+        plaintext = f"{worker}:{n}".encode()
+        return key_id, plaintext, kms.encrypt(KeyId=key_id, Plaintext=plaintext)["CiphertextBlob"]
 
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(3)]
-    for thread in threads:
-        thread.start()
-    assert enough.wait(timeout=120), "writers made too little progress"
-    server.kill()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures, failures
-    survived = list(acknowledged)
+    survived, _ = write_until_killed(server, "kms", write, threads=3, enough=40)
 
     kms = start_server(data_dir).client("kms")
     aliases = {a["AliasName"]: a["TargetKeyId"] for a in kms.list_aliases()["Aliases"]}

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,13 +40,13 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dev_clock import set_clock
 from tests.e2e.harness import ACCOUNT_ID, REGION, ServerProcess, free_port
 from tests.e2e.kms_support import error_of
+from tests.e2e.parameter_events import ACTION, CHANGE, event_time, settle
 from tests.e2e.webhook_receiver import BlackHole, Delivery, WebhookReceiver
 
 SECRET = b"events-webhook-secret"
-CHANGE = "Parameter Store Change"
-ACTION = "Parameter Store Policy Action"
 FAST = {"STRONGROOM_SCHEDULER_INTERVAL": "0.2"}
 ENVELOPE = ["version", "id", "detail-type", "source", "account", "time", "region"]
 ENVELOPE += ["resources", "detail"]
@@ -63,20 +62,6 @@ def arn(name: str) -> str:
     return f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{path}"
 
 
-def set_clock(server: ServerProcess, offset: float) -> dict[str, Any]:
-    """Move the server's service clock to real time + `offset`; one scheduler tick (which
-    also wakes the deliverer) runs before the answer."""
-    request = urllib.request.Request(
-        f"{server.endpoint_url}/sys/dev/clock",
-        data=json.dumps({"offset_seconds": offset}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-    return answer
-
-
 def webhooks_env(*hooks: dict[str, Any]) -> dict[str, str]:
     return {**FAST, "STRONGROOM_WEBHOOKS": json.dumps(list(hooks))}
 
@@ -84,14 +69,6 @@ def webhooks_env(*hooks: dict[str, Any]) -> dict[str, str]:
 def operations(receiver: WebhookReceiver, name: str) -> list[str]:
     """The operations of the distinct Change events naming `name`, in arrival order."""
     return [d.event["detail"]["operation"] for d in receiver.events(CHANGE, name) if d.event]
-
-
-def settle(server: ServerProcess, receiver: WebhookReceiver, offset: float = 0) -> None:
-    """Wait until every event emitted so far has reached `receiver`: a marker parameter's
-    Create event is delivered after them."""
-    marker = unique("marker")
-    server.client("ssm").put_parameter(Name=marker, Value="m", Type="String")
-    receiver.wait_for_event(CHANGE, marker, nudge=lambda: set_clock(server, offset))
 
 
 def forward(server: ServerProcess, step: float = 60.0) -> Callable[[], object]:
@@ -104,12 +81,6 @@ def forward(server: ServerProcess, step: float = 60.0) -> Callable[[], object]:
         return set_clock(server, moved[0])
 
     return nudge
-
-
-def event_time(delivery: Delivery) -> float:
-    assert delivery.event is not None
-    moment = datetime.strptime(delivery.event["time"], "%Y-%m-%dT%H:%M:%SZ")
-    return moment.replace(tzinfo=UTC).timestamp()
 
 
 @pytest.fixture

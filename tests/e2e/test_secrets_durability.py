@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import ClientError
 
+from tests.e2e.answers import plain
+from tests.e2e.concurrently import in_threads
+from tests.e2e.crash_writers import write_until_killed
 from tests.e2e.harness import ServerProcess
 from tests.e2e.kms_support import error_of, new_key
+from tests.e2e.pages import every_entry
 
 DAY = 86400
 FAST = {"STRONGROOM_SCHEDULER_INTERVAL": "0.2"}
@@ -43,24 +46,18 @@ def _unique(prefix: str) -> str:
 
 def _plain(value: Any) -> Any:
     """A response without its envelope and access dates (which move with every read)."""
-    if isinstance(value, dict):
-        skip = ("ResponseMetadata", "LastAccessedDate")
-        return {k: _plain(v) for k, v in value.items() if k not in skip}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return plain(value, "LastAccessedDate")
 
 
 def _all_versions(sm: Any, secret_id: str) -> list[dict[str, Any]]:
     """Every version of a secret, deprecated ones included, through every page."""
-    versions: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"SecretId": secret_id, "IncludeDeprecated": True, "MaxResults": 100}
-    while True:
-        page = sm.list_secret_version_ids(**params)
-        versions += page["Versions"]
-        if "NextToken" not in page:
-            return versions
-        params["NextToken"] = page["NextToken"]
+    return every_entry(
+        sm.list_secret_version_ids,
+        "Versions",
+        SecretId=secret_id,
+        IncludeDeprecated=True,
+        MaxResults=100,
+    )
 
 
 def _holders(versions: list[dict[str, Any]], label: str) -> list[str]:
@@ -142,40 +139,17 @@ def _put_until_killed(
 ) -> list[tuple[str, str, str]]:
     """Threads PutSecretValue until `enough` are acknowledged, then the server is killed;
     (secret, version id, value) of every acknowledged write."""
-    acknowledged: list[tuple[str, str, str]] = []
-    reached = threading.Event()
-    failures: list[BaseException] = []
-    clients = [server.client("secretsmanager") for _ in range(threads)]
 
-    def writer(worker: int) -> None:
-        sm, n = clients[worker], 0
-        while True:
-            secret_id = secret_ids[(worker + n) % len(secret_ids)]
-            value, token = f"{worker}:{n}", str(uuid.uuid4())
-            try:
-                sm.put_secret_value(
-                    SecretId=secret_id, SecretString=value, ClientRequestToken=token
-                )
-            except (BotoConnectionError, HTTPClientError):
-                return  # the server died under us: this write was never acknowledged
-            except Exception as error:  # an unexpected refusal fails the test
-                if not reached.is_set():
-                    failures.append(error)
-                return
-            acknowledged.append((secret_id, token, value))
-            n += 1
-            if len(acknowledged) >= enough:
-                reached.set()
+    def put(sm: Any, worker: int, n: int) -> tuple[str, str, str]:
+        secret_id = secret_ids[(worker + n) % len(secret_ids)]
+        value, token = f"{worker}:{n}", str(uuid.uuid4())
+        sm.put_secret_value(SecretId=secret_id, SecretString=value, ClientRequestToken=token)
+        return secret_id, token, value
 
-    workers = [threading.Thread(target=writer, args=(w,)) for w in range(threads)]
-    for thread in workers:
-        thread.start()
-    assert reached.wait(timeout=120), "writers made too little progress"
-    server.kill()
-    for thread in workers:
-        thread.join(timeout=60)
-    assert not failures, failures
-    return list(acknowledged)
+    acknowledged, _ = write_until_killed(
+        server, "secretsmanager", put, threads=threads, enough=enough
+    )
+    return acknowledged
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -212,7 +186,6 @@ def _race_on_one_secret(
     acknowledged: dict[str, str] = {}
     moves: list[str] = []
     lock = threading.Lock()
-    failures: list[BaseException] = []
     clients = [server.client("secretsmanager") for _ in range(threads)]
 
     def put(sm: Any, index: int) -> None:
@@ -243,17 +216,9 @@ def _race_on_one_secret(
                 assert error.response["Error"]["Code"] == "InvalidParameterException", error
 
     def run(index: int) -> None:
-        try:
-            put(clients[index], index) if index % 2 == 0 else move(clients[index])
-        except BaseException as error:  # reported with the test's failure
-            failures.append(error)
+        put(clients[index], index) if index % 2 == 0 else move(clients[index])
 
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=180)
-    assert not failures, failures
+    in_threads(threads, run, timeout=180)
     return acknowledged, len(moves)
 
 

@@ -16,37 +16,24 @@ Invariants checked:
 from __future__ import annotations
 
 import base64
-import contextlib
-import json
 import os
-import secrets
-import sqlite3
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.at_rest import data_files, files_holding, read_only, settled, tails_of
+from tests.e2e.canary import debug_server, holders, new_canary, printed
+from tests.e2e.concurrently import in_threads
 from tests.e2e.harness import ACCOUNT_ID, REGION, ServerProcess
 from tests.e2e.kms_support import error_of, new_key
+from tests.e2e.managed_keys import aws_managed_keys, managed_aliases, the_managed_key
 
 MANAGED_ALIAS = "alias/aws/secretsmanager"
 
 
 def _unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def _managed_aliases(kms: Any) -> list[dict[str, Any]]:
-    aliases = kms.list_aliases(Limit=100)["Aliases"]
-    return [a for a in aliases if a["AliasName"] == MANAGED_ALIAS]
-
-
-def _aws_managed_keys(kms: Any) -> list[str]:
-    """Ids of the keys whose KeyManager is AWS."""
-    keys = [k["KeyId"] for k in kms.list_keys(Limit=1000)["Keys"]]
-    return [k for k in keys if kms.describe_key(KeyId=k)["KeyMetadata"]["KeyManager"] == "AWS"]
 
 
 def _versions(sm: Any, secret_id: str) -> list[dict[str, Any]]:
@@ -70,15 +57,9 @@ def test_first_value_creates_the_managed_key_once(
 ) -> None:
     server = start_server()
     sm, kms = server.client("secretsmanager"), server.client("kms")
-    assert _managed_aliases(kms) == []
+    assert managed_aliases(kms, MANAGED_ALIAS) == []
     first = sm.create_secret(Name=_unique("managed"), SecretString="one")
-    aliases = _managed_aliases(kms)
-    assert len(aliases) == 1
-    key = kms.describe_key(KeyId=MANAGED_ALIAS)["KeyMetadata"]
-    assert key["KeyId"] == aliases[0]["TargetKeyId"]
-    assert key["KeyManager"] == "AWS" and key["KeyState"] == "Enabled"
-    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
-    assert policy["Id"] == "auto-secretsmanager-2"
+    aliases, key = the_managed_key(kms, MANAGED_ALIAS, "auto-secretsmanager-2")
     described = sm.describe_secret(SecretId=first["ARN"])
     assert "KmsKeyId" not in described  # AWS omits the default key
     versions = sm.list_secret_version_ids(SecretId=first["ARN"])["Versions"]
@@ -87,8 +68,8 @@ def test_first_value_creates_the_managed_key_once(
     for n in range(5):
         sm.create_secret(Name=_unique(f"more{n}"), SecretString=f"v{n}")
         sm.create_secret(Name=_unique(f"bin{n}"), SecretBinary=bytes([n + 1]) * 8)
-    assert _managed_aliases(kms) == aliases
-    assert _aws_managed_keys(kms) == [key["KeyId"]]
+    assert managed_aliases(kms, MANAGED_ALIAS) == aliases
+    assert aws_managed_keys(kms) == [key["KeyId"]]
     assert sm.get_secret_value(SecretId=first["ARN"])["SecretString"] == "one"
 
 
@@ -103,8 +84,8 @@ def test_managed_key_outlives_a_restart(
     server = start_server(data_dir)
     sm, kms = server.client("secretsmanager"), server.client("kms")
     sm.create_secret(Name=_unique("b"), SecretString="b")
-    assert [a["TargetKeyId"] for a in _managed_aliases(kms)] == [key_id]
-    assert _aws_managed_keys(kms) == [key_id]
+    assert [a["TargetKeyId"] for a in managed_aliases(kms, MANAGED_ALIAS)] == [key_id]
+    assert aws_managed_keys(kms) == [key_id]
     assert sm.get_secret_value(SecretId=before["ARN"])["SecretString"] == "a"
 
 
@@ -114,13 +95,13 @@ def test_managed_key_is_per_region(start_server: Callable[..., ServerProcess]) -
     server.client("secretsmanager").create_secret(Name=_unique("east"), SecretString="e")
     east_key = east_kms.describe_key(KeyId=MANAGED_ALIAS)["KeyMetadata"]
     west_kms = server.client("kms", region_name="eu-west-1")
-    assert _managed_aliases(west_kms) == []
+    assert managed_aliases(west_kms, MANAGED_ALIAS) == []
     west_sm = server.client("secretsmanager", region_name="eu-west-1")
     west_sm.create_secret(Name=_unique("west"), SecretString="w")
     west_key = west_kms.describe_key(KeyId=MANAGED_ALIAS)["KeyMetadata"]
     assert west_key["Arn"].startswith("arn:aws:kms:eu-west-1:")
     assert west_key["KeyId"] != east_key["KeyId"]
-    assert _aws_managed_keys(east_kms) == [east_key["KeyId"]]
+    assert aws_managed_keys(east_kms) == [east_key["KeyId"]]
 
 
 def test_concurrent_first_secrets_on_two_workers_make_one_managed_key(
@@ -129,25 +110,14 @@ def test_concurrent_first_secrets_on_two_workers_make_one_managed_key(
     server = start_server(extra_args=["--workers", "2"])
     names = [_unique(f"race{n}") for n in range(12)]
     clients = [server.client("secretsmanager") for _ in names]  # own connections each
-    failures: list[BaseException] = []
 
-    def create(sm: Any, name: str) -> None:
-        try:
-            sm.create_secret(Name=name, SecretString=name)
-        except BaseException as error:  # reported with the test's failure
-            failures.append(error)
+    def create(index: int) -> None:
+        clients[index].create_secret(Name=names[index], SecretString=names[index])
 
-    threads = [
-        threading.Thread(target=create, args=pair) for pair in zip(clients, names, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures, failures
+    in_threads(len(names), create)
     kms = server.client("kms")
-    assert len(_managed_aliases(kms)) == 1
-    assert len(_aws_managed_keys(kms)) == 1
+    assert len(managed_aliases(kms, MANAGED_ALIAS)) == 1
+    assert len(aws_managed_keys(kms)) == 1
     sm = server.client("secretsmanager")
     for name in names:
         assert sm.get_secret_value(SecretId=name)["SecretString"] == name
@@ -274,47 +244,6 @@ def test_unknown_key_creates_nothing(start_server: Callable[..., ServerProcess])
 # --- plaintext reaches no file, log or error ----------------------------------------
 
 
-def _base64_forms(data: bytes) -> set[bytes]:
-    """Stretches of base64 that any encoding of `data` contains, at any alignment."""
-    forms: set[bytes] = set()
-    for shift in range(3):
-        for encode in (base64.b64encode, base64.urlsafe_b64encode):
-            text = encode(b"\x00" * shift + data)
-            forms.add(text[4 if shift else 0 : -4])
-    return forms
-
-
-def _needles(canary: bytes) -> set[bytes]:
-    """The canary as raw bytes, base64 (any alignment) and hex (either case)."""
-    return {canary, canary.hex().encode(), canary.hex().upper().encode(), *_base64_forms(canary)}
-
-
-def _holders(blobs: dict[str, bytes], canaries: list[bytes]) -> list[str]:
-    """Names of the blobs that hold any form of any canary."""
-    needles = {needle for canary in canaries for needle in _needles(canary)}
-    return sorted(name for name, data in blobs.items() if any(n in data for n in needles))
-
-
-def _files(data_dir: Path) -> dict[str, bytes]:
-    """Every file under the data directory, read whole."""
-    return {
-        str(p.relative_to(data_dir)): p.read_bytes() for p in data_dir.rglob("*") if p.is_file()
-    }
-
-
-def _string_canary() -> str:
-    return f"canary-{secrets.token_hex(24)}"
-
-
-def _canary_server(start_server: Callable[..., ServerProcess], tmp_path: Path) -> ServerProcess:
-    """A private server logging at debug level to a file."""
-    return start_server(
-        tmp_path / "data",
-        stderr_path=tmp_path / "server.log",
-        extra_args=["--log-level", "debug"],
-    )
-
-
 def _refused_calls(server: ServerProcess, existing: str, token: str) -> list[dict[str, Any]]:
     """Calls that carry a fresh canary and fail; (error, canary) of each."""
     sm, raw = server.client("secretsmanager"), server.client("secretsmanager", validate=False)
@@ -336,14 +265,14 @@ def _refused_calls(server: ServerProcess, existing: str, token: str) -> list[dic
     ]
     outcomes = []
     for call, params, code in attempts:
-        canary = _string_canary()
+        canary = new_canary()
         error = error_of(call, SecretString=canary, **params)
         assert code in ("", error["Code"]), (call, error)
         outcomes.append({**error, "canary": canary})
-    canary = _string_canary()
+    canary = new_canary()
     error = error_of(sm.put_secret_value, SecretId=existing, SecretString=canary + "x" * 70_000)
     outcomes.append({**error, "canary": canary})
-    canary = _string_canary()
+    canary = new_canary()
     error = error_of(raw.put_secret_value, SecretId=existing, SecretString={"v": canary})
     outcomes.append({**error, "canary": canary})
     binary = os.urandom(48)
@@ -355,9 +284,9 @@ def _refused_calls(server: ServerProcess, existing: str, token: str) -> list[dic
 def test_canary_values_reach_no_file_log_or_error(
     start_server: Callable[..., ServerProcess], tmp_path: Path
 ) -> None:
-    server = _canary_server(start_server, tmp_path)
+    server = debug_server(start_server, tmp_path)
     sm = server.client("secretsmanager")
-    stored = [_string_canary() for _ in range(3)]
+    stored = [new_canary() for _ in range(3)]
     binary = os.urandom(48)
     name = _unique("canary")
     first = sm.create_secret(Name=name, SecretString=stored[0])
@@ -376,31 +305,30 @@ def test_canary_values_reach_no_file_log_or_error(
         canary = outcome["canary"]
         raw = canary if isinstance(canary, bytes) else canary.encode()
         text = f"{outcome['Code']} {outcome['Message']}".encode()
-        assert _holders({"message": text}, [raw]) == [], outcome
+        assert holders({"message": text}, [raw]) == [], outcome
     assert sm.get_secret_value(SecretId=name)["SecretString"] == stored[2]  # nothing changed
 
     canaries = [c.encode() for c in stored] + [binary]
     canaries += [c if isinstance(c, bytes) else c.encode() for c in (o["canary"] for o in refused)]
-    data_dir = tmp_path / "data"
-    assert _holders(_files(data_dir), canaries) == []  # while running: the WAL is live
+    data_dir = server.data_dir
+    assert holders(data_files(data_dir), canaries) == []  # while running: the WAL is live
     server.stop()
-    assert _holders(_files(data_dir), canaries) == []
-    logs = {"stdout": server.stdout, "stderr": (tmp_path / "server.log").read_bytes()}
-    assert _holders(logs, canaries) == []
+    assert holders(data_files(data_dir), canaries) == []
+    logs = printed(server)
+    assert holders(logs, canaries) == []
     # The probe itself works: a canary it was given is found where it was put.
     probe = {"x": b"..." + base64.b64encode(b"ab" + binary) + b"..."}
-    assert _holders(probe, [binary]) == ["x"]
+    assert holders(probe, [binary]) == ["x"]
 
 
 def _stored_tails(data_dir: Path, secret_name: str) -> dict[str, bytes]:
     """Path -> last 32 bytes of every stored entry of the secret: its record, its values
     and its index entries (found through the values' secret id: the server holds only
     this secret)."""
-    uri = f"file:{data_dir / 'strongroom.db'}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
-        record = f"secretsmanager/{ACCOUNT_ID}/{REGION}/secrets/{secret_name}"
+    record = f"secretsmanager/{ACCOUNT_ID}/{REGION}/secrets/{secret_name}"
+    value_prefix = f"secretsmanager/{ACCOUNT_ID}/{REGION}/values/"
+    with read_only(data_dir) as db:
         rows = db.execute("SELECT path, value FROM entries WHERE path = ?", (record,)).fetchall()
-        value_prefix = f"secretsmanager/{ACCOUNT_ID}/{REGION}/values/"
         values = db.execute(
             "SELECT path FROM entries WHERE path LIKE ?", (value_prefix + "%",)
         ).fetchall()
@@ -409,27 +337,7 @@ def _stored_tails(data_dir: Path, secret_name: str) -> dict[str, bytes]:
             rows += db.execute(
                 "SELECT path, value FROM entries WHERE path LIKE ?", (f"%{secret_id}%",)
             ).fetchall()
-    return {path: bytes(value[-32:]) for path, value in rows}
-
-
-def _files_holding(data_dir: Path, tails: dict[str, bytes]) -> dict[str, list[str]]:
-    """Entry path -> the data directory's files that still hold its bytes."""
-    contents = _files(data_dir)
-    found = {
-        path: sorted(n for n, data in contents.items() if tail in data)
-        for path, tail in tails.items()
-    }
-    return {path: names for path, names in found.items() if names}
-
-
-def _settled(probe: Callable[[], Any], seconds: float = 10.0) -> Any:
-    """Poll until `probe()` is empty (a scrub the scheduler may finish); its last value."""
-    deadline = time.monotonic() + seconds
-    value = probe()
-    while value and time.monotonic() < deadline:
-        time.sleep(0.05)
-        value = probe()
-    return value
+    return tails_of(rows)
 
 
 def test_force_deleted_secret_is_scrubbed_from_every_file(
@@ -439,21 +347,21 @@ def test_force_deleted_secret_is_scrubbed_from_every_file(
     server = start_server(data_dir, extra_env={"STRONGROOM_SCHEDULER_INTERVAL": "0.2"})
     sm = server.client("secretsmanager")
     name = _unique("scrub")
-    canary, binary_canary = _string_canary(), os.urandom(48)
+    canary, binary_canary = new_canary(), os.urandom(48)
     sm.create_secret(Name=name, SecretString=canary)
-    sm.put_secret_value(SecretId=name, SecretString=_string_canary())
+    sm.put_secret_value(SecretId=name, SecretString=new_canary())
     sm.put_secret_value(SecretId=name, SecretBinary=binary_canary)
     tails = _stored_tails(data_dir, name)
     assert len([p for p in tails if "/values/" in p]) == 3
-    assert set(_files_holding(data_dir, tails)) == set(tails)  # the probe finds them
+    assert set(files_holding(data_dir, tails)) == set(tails)  # the probe finds them
 
     sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
     assert error_of(sm.describe_secret, SecretId=name)["Code"] == "ResourceNotFoundException"
     assert _stored_tails(data_dir, name) == {}
-    assert _settled(lambda: _files_holding(data_dir, tails)) == {}
-    assert _holders(_files(data_dir), [canary.encode(), binary_canary]) == []
+    assert settled(lambda: files_holding(data_dir, tails)) == {}
+    assert holders(data_files(data_dir), [canary.encode(), binary_canary]) == []
     server.stop()
-    assert _files_holding(data_dir, tails) == {}
+    assert files_holding(data_dir, tails) == {}
 
 
 def test_changing_the_key_rewraps_labelled_versions_only(strongroom_server: ServerProcess) -> None:

@@ -12,7 +12,6 @@ separate namespace, so every listing below sees only the secrets its test create
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 
 from tests.e2e.harness import ServerProcess
 from tests.e2e.kms_support import error_of
+from tests.e2e.own_regions import fresh_region, own_server, region_client
 
 NOT_FOUND = "Secrets Manager can't find the specified secret."
 MARKED_DELETED = (
@@ -28,30 +28,10 @@ MARKED_DELETED = (
 _REGION_NUMBERS = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """This module's own server."""
-    process = ServerProcess(tmp_path_factory.mktemp("sm-listing")).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def region() -> str:
-    """A region no other test uses: an empty Secrets Manager namespace."""
-    return f"zz-listing-{next(_REGION_NUMBERS)}"
-
-
-@pytest.fixture
-def sm(server: ServerProcess, region: str) -> Any:
-    """A Secrets Manager client for this test's region."""
-    return server.client("secretsmanager", region_name=region)
-
-
-@pytest.fixture
-def raw_sm(server: ServerProcess, region: str) -> Any:
-    """The same, without botocore's own parameter checks."""
-    return server.client("secretsmanager", validate=False, region_name=region)
+server = own_server("sm-listing")
+region = fresh_region("zz-listing")
+sm = region_client("secretsmanager")
+raw_sm = region_client("secretsmanager", validate=False)
 
 
 def _create(sm: Any, name: str, **kwargs: Any) -> dict[str, Any]:

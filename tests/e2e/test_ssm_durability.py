@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,11 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import ClientError
 
+from tests.e2e.answers import plain
+from tests.e2e.concurrently import in_threads
+from tests.e2e.crash_writers import write_until_killed
+from tests.e2e.dev_clock import tick_at
 from tests.e2e.harness import ServerProcess
 from tests.e2e.kms_support import error_of, new_key
+from tests.e2e.pages import every_entry
 
 DAY = 86400
 SECURE = "SecureString"
@@ -40,28 +42,8 @@ def _name(prefix: str) -> str:
     return f"/e2e-durable/{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def _plain(value: Any) -> Any:
-    """A response without its envelope."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k != "ResponseMetadata"}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _pages(call: Callable[..., dict[str, Any]], key: str, **params: Any) -> list[dict[str, Any]]:
-    """Every entry of a paginated SSM listing."""
-    entries: list[dict[str, Any]] = []
-    while True:
-        page = call(**params)
-        entries += page[key]
-        if "NextToken" not in page:
-            return entries
-        params["NextToken"] = page["NextToken"]
-
-
 def _history(ssm: Any, name: str, decrypt: bool = True) -> list[dict[str, Any]]:
-    return _pages(
+    return every_entry(
         ssm.get_parameter_history, "Parameters", Name=name, WithDecryption=decrypt, MaxResults=50
     )
 
@@ -69,22 +51,22 @@ def _history(ssm: Any, name: str, decrypt: bool = True) -> list[dict[str, Any]]:
 def _snapshot(ssm: Any) -> dict[str, Any]:
     """Everything a user can see of every parameter: metadata, versions (decrypted and
     not), labels as selectors, tags."""
-    described = _pages(ssm.describe_parameters, "Parameters", MaxResults=50)
-    state: dict[str, Any] = {"described": _plain(described)}
+    described = every_entry(ssm.describe_parameters, "Parameters", MaxResults=50)
+    state: dict[str, Any] = {"described": plain(described)}
     for entry in described:
         name = entry["Name"]
         history = _history(ssm, name)
         by_label = {
-            label: _plain(ssm.get_parameter(Name=f"{name}:{label}", WithDecryption=True))
+            label: plain(ssm.get_parameter(Name=f"{name}:{label}", WithDecryption=True))
             for version in history
             for label in version["Labels"]
         }
         state[name] = {
-            "history": _plain(history),
-            "stored": _plain(_history(ssm, name, decrypt=False)),
-            "current": _plain(ssm.get_parameter(Name=name, WithDecryption=True)),
+            "history": plain(history),
+            "stored": plain(_history(ssm, name, decrypt=False)),
+            "current": plain(ssm.get_parameter(Name=name, WithDecryption=True)),
             "by_label": by_label,
-            "tags": _plain(ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)),
+            "tags": plain(ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)),
         }
     return state
 
@@ -159,23 +141,6 @@ def _populate(server: ServerProcess) -> str:
     return expiring
 
 
-def _move_clock(server: ServerProcess, seconds: float) -> None:
-    """Move the server's clock and run a scheduler tick (retried until one runs)."""
-    deadline = time.monotonic() + 15
-    while True:
-        request = urllib.request.Request(
-            f"{server.endpoint_url}/sys/dev/clock",
-            data=json.dumps({"offset_seconds": seconds}).encode(),
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            answer = json.loads(response.read())
-        if answer["scheduler_ran"] or time.monotonic() > deadline:
-            assert answer["scheduler_ran"], answer
-            return
-        time.sleep(0.05)
-
-
 def test_restart_keeps_every_parameter_version_label_tag_and_policy(
     start_server: Callable[..., ServerProcess], tmp_path: Path
 ) -> None:
@@ -201,10 +166,10 @@ def test_restart_keeps_every_parameter_version_label_tag_and_policy(
         server.stop()
 
     server = start_server(data_dir)  # the Expiration's due work outlived the restarts
-    _move_clock(server, 31 * DAY)
+    tick_at(server, 31 * DAY)
     ssm = server.client("ssm")
     assert error_of(ssm.get_parameter, Name=expiring)["Code"] == "ParameterNotFound"
-    left = {d["Name"] for d in _pages(ssm.describe_parameters, "Parameters", MaxResults=50)}
+    left = {d["Name"] for d in every_entry(ssm.describe_parameters, "Parameters", MaxResults=50)}
     assert left == {d["Name"] for d in before["described"]} - {expiring}
 
 
@@ -214,40 +179,16 @@ def _put_until_killed(
     """Threads PutParameter Overwrite until `enough` are acknowledged, then the server is
     killed; (name, version, value) of every acknowledged write, and (name, value) of each
     write in flight when the server died."""
-    acknowledged: list[tuple[str, int, str]] = []
-    in_flight: list[tuple[str, str]] = []
-    reached = threading.Event()
-    failures: list[BaseException] = []
-    clients = [server.client("ssm") for _ in range(threads)]
 
-    def writer(worker: int) -> None:
-        ssm, n = clients[worker], 0
-        while True:
-            name = names[(worker + n) % len(names)]
-            value = f"{worker}:{n}"
-            try:
-                answer = ssm.put_parameter(Name=name, Value=value, Overwrite=True)
-            except (BotoConnectionError, HTTPClientError):
-                in_flight.append((name, value))  # never acknowledged; it may have landed
-                return
-            except Exception as error:  # an unexpected refusal fails the test
-                if not reached.is_set():
-                    failures.append(error)
-                return
-            acknowledged.append((name, answer["Version"], value))
-            n += 1
-            if len(acknowledged) >= enough:
-                reached.set()
+    def attempt(worker: int, n: int) -> tuple[str, str]:
+        return names[(worker + n) % len(names)], f"{worker}:{n}"
 
-    workers = [threading.Thread(target=writer, args=(w,)) for w in range(threads)]
-    for thread in workers:
-        thread.start()
-    assert reached.wait(timeout=120), "writers made too little progress"
-    server.kill()
-    for thread in workers:
-        thread.join(timeout=60)
-    assert not failures, failures
-    return list(acknowledged), list(in_flight)
+    def put(ssm: Any, worker: int, n: int) -> tuple[str, int, str]:
+        name, value = attempt(worker, n)
+        return name, ssm.put_parameter(Name=name, Value=value, Overwrite=True)["Version"], value
+
+    acknowledged, in_flight = write_until_killed(server, "ssm", put, threads=threads, enough=enough)
+    return acknowledged, [attempt(worker, n) for worker, n in in_flight]
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -290,7 +231,6 @@ def _race_on_one_parameter(
     duplicates: list[int] = []
     moves: list[tuple[str, int]] = []
     lock = threading.Lock()
-    failures: list[BaseException] = []
     clients = [server.client("ssm") for _ in range(threads)]
 
     def put(ssm: Any, index: int) -> None:
@@ -318,17 +258,9 @@ def _race_on_one_parameter(
             moves.append((chosen, target))
 
     def run(index: int) -> None:
-        try:
-            put(clients[index], index) if index % 2 == 0 else label(clients[index], index)
-        except BaseException as error:  # reported with the test's failure
-            failures.append(error)
+        put(clients[index], index) if index % 2 == 0 else label(clients[index], index)
 
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=180)
-    assert not failures, failures
+    in_threads(threads, run, timeout=180)
     assert not duplicates, duplicates
     return acknowledged, len(moves)
 
@@ -375,31 +307,22 @@ def test_refused_put_during_a_race_takes_no_version_number(
     server = start_server(extra_args=["--workers", "2"])
     name = _name("refused")
     server.client("ssm").put_parameter(Name=name, Value="1", Type="String")
-    failures: list[BaseException] = []
     refused: list[str] = []
 
     def writer(index: int) -> None:
         ssm = server.client("ssm")
-        try:
-            for n in range(15):
-                if (index + n) % 3 == 0:
-                    try:
-                        ssm.put_parameter(
-                            Name=name, Value="letters", AllowedPattern="^[0-9]+$", Overwrite=True
-                        )
-                    except ClientError as error:
-                        refused.append(error.response["Error"]["Code"])
-                else:
-                    ssm.put_parameter(Name=name, Value=str(n), Overwrite=True)
-        except BaseException as error:  # reported with the test's failure
-            failures.append(error)
+        for n in range(15):
+            if (index + n) % 3 == 0:
+                try:
+                    ssm.put_parameter(
+                        Name=name, Value="letters", AllowedPattern="^[0-9]+$", Overwrite=True
+                    )
+                except ClientError as error:
+                    refused.append(error.response["Error"]["Code"])
+            else:
+                ssm.put_parameter(Name=name, Value=str(n), Overwrite=True)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures, failures
+    in_threads(4, writer)
     assert refused and set(refused) == {"ParameterPatternMismatchException"}
     history = _history(server.client("ssm"), name)
     assert [h["Version"] for h in history] == list(range(1, 60 - len(refused) + 2))

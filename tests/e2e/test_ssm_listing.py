@@ -14,19 +14,16 @@ own; every other test has its own region, an empty namespace.
 
 from __future__ import annotations
 
-import itertools
-import json
 import shutil
-import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.e2e.aws_cli import aws_json
 from tests.e2e.harness import ServerProcess
 from tests.e2e.kms_support import error_of, new_key
+from tests.e2e.own_regions import fresh_region, own_server, region_client
 
-_REGION_NUMBERS = itertools.count(1)
 TREE_REGION = "zz-tree-1"
 DEFAULT_KEY = "alias/aws/ssm"
 APP = {
@@ -40,24 +37,9 @@ APP = {
 EVERYTHING = APP | {"/application/x", "/other/thing", "solo"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """This module's own server."""
-    process = ServerProcess(tmp_path_factory.mktemp("ssm-listing")).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def region() -> str:
-    """A region no other test uses: an empty Parameter Store namespace."""
-    return f"zz-listing-{next(_REGION_NUMBERS)}"
-
-
-@pytest.fixture
-def ssm(server: ServerProcess, region: str) -> Any:
-    """An SSM client for this test's region."""
-    return server.client("ssm", region_name=region)
+server = own_server("ssm-listing")
+region = fresh_region("zz-listing")
+ssm = region_client("ssm")
 
 
 @pytest.fixture(scope="module")
@@ -536,17 +518,8 @@ def test_describe_paginator_and_bad_token(ssm: Any, server: ServerProcess, regio
 
 
 def _aws(server: ServerProcess, region: str, *args: str) -> Any:
-    """Run `aws ssm ...` configured only by the exported variables; its JSON answer."""
-    result = subprocess.run(
-        ["aws", "ssm", *args, "--output", "json"],
-        env={**server.env, "AWS_DEFAULT_REGION": region},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout) if result.stdout.strip() else None
+    """Run `aws ssm ...` in the test's region; its JSON answer."""
+    return aws_json(server, "ssm", *args, region=region)
 
 
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")

@@ -13,9 +13,7 @@ separate namespace, so every listing below sees only what its test created.
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +22,9 @@ import pytest
 
 from tests.e2e.harness import ServerProcess
 from tests.e2e.kms_support import error_of, new_key
+from tests.e2e.own_regions import fresh_region, own_server, region_client
+from tests.parameter_store import PARAMETER_STORE
 
-_REGION_NUMBERS = itertools.count(1)
 DEFAULT_KEY = "alias/aws/ssm"
 EXPIRATION = json.dumps(
     [
@@ -36,47 +35,12 @@ EXPIRATION = json.dumps(
         }
     ]
 )
-SERVED = {
-    "PutParameter",
-    "GetParameter",
-    "GetParameters",
-    "GetParametersByPath",
-    "GetParameterHistory",
-    "DescribeParameters",
-    "DeleteParameter",
-    "DeleteParameters",
-    "LabelParameterVersion",
-    "UnlabelParameterVersion",
-    "AddTagsToResource",
-    "ListTagsForResource",
-    "RemoveTagsFromResource",
-}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """This module's own server."""
-    process = ServerProcess(tmp_path_factory.mktemp("ssm-parameters")).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def region() -> str:
-    """A region no other test uses: an empty Parameter Store namespace."""
-    return f"zz-params-{next(_REGION_NUMBERS)}"
-
-
-@pytest.fixture
-def ssm(server: ServerProcess, region: str) -> Any:
-    """An SSM client for this test's region."""
-    return server.client("ssm", region_name=region)
-
-
-@pytest.fixture
-def raw_ssm(server: ServerProcess, region: str) -> Any:
-    """The same, without botocore's own parameter checks."""
-    return server.client("ssm", validate=False, region_name=region)
+server = own_server("ssm-parameters")
+region = fresh_region("zz-params")
+ssm = region_client("ssm")
+raw_ssm = region_client("ssm", validate=False)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -98,6 +62,11 @@ def _refused(call: Any, code: str, **kwargs: Any) -> str:
     error = error_of(call, **kwargs)
     assert (error["Code"], error["Status"]) == (code, 400), error
     return str(error["Message"])
+
+
+def _refused_put(ssm: Any, code: str, name: str, value: str = "v", **kwargs: Any) -> str:
+    """PutParameter of `name` that must fail with `code` as a client error; its message."""
+    return _refused(ssm.put_parameter, code, Name=name, Value=value, **kwargs)
 
 
 def _history(ssm: Any, name: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -181,14 +150,7 @@ def test_put_secure_string_under_own_key(ssm: Any, server: ServerProcess, region
 
 @pytest.mark.parametrize("key", ["alias/never-made", "12345678-1234-1234-1234-123456789012"])
 def test_secure_string_under_an_unknown_key_is_refused(ssm: Any, key: str) -> None:
-    _refused(
-        ssm.put_parameter,
-        "InvalidKeyId",
-        Name="/own/none",
-        Value="v",
-        Type="SecureString",
-        KeyId=key,
-    )
+    _refused_put(ssm, "InvalidKeyId", "/own/none", Type="SecureString", KeyId=key)
     assert _described(ssm) == {}
 
 
@@ -208,19 +170,19 @@ def test_overwrite_makes_a_new_version(ssm: Any) -> None:
 def test_put_existing_without_overwrite_is_refused(ssm: Any) -> None:
     _put(ssm, "/dup/p", "first", Description="kept")
     before = _state(ssm, "/dup/p")
-    _refused(ssm.put_parameter, "ParameterAlreadyExists", Name="/dup/p", Value="x", Type="String")
-    _refused(ssm.put_parameter, "ParameterAlreadyExists", Name="/dup/p", Value="x", Overwrite=False)
+    _refused_put(ssm, "ParameterAlreadyExists", "/dup/p", "x", Type="String")
+    _refused_put(ssm, "ParameterAlreadyExists", "/dup/p", "x", Overwrite=False)
     assert _state(ssm, "/dup/p") == before
 
 
 def test_tags_with_overwrite_are_refused(ssm: Any) -> None:
     _put(ssm, "/tagged/p", "first", Tags=[{"Key": "team", "Value": "core"}])
     before = _state(ssm, "/tagged/p")
-    _refused(
-        ssm.put_parameter,
+    _refused_put(
+        ssm,
         "ValidationException",
-        Name="/tagged/p",
-        Value="second",
+        "/tagged/p",
+        "second",
         Type="String",
         Overwrite=True,
         Tags=[{"Key": "team", "Value": "other"}],
@@ -230,7 +192,7 @@ def test_tags_with_overwrite_are_refused(ssm: Any) -> None:
 
 
 def test_type_is_required_for_a_new_parameter(ssm: Any, raw_ssm: Any) -> None:
-    _refused(raw_ssm.put_parameter, "ValidationException", Name="/typeless", Value="v")
+    _refused_put(raw_ssm, "ValidationException", "/typeless")
     assert _described(ssm) == {}
 
 
@@ -246,13 +208,8 @@ def test_type_is_required_for_a_new_parameter(ssm: Any, raw_ssm: Any) -> None:
 def test_type_change_to_or_from_secure_string_is_refused(ssm: Any, first: str, then: str) -> None:
     _put(ssm, "/typed/p", "a,b", Type=first)
     before = _state(ssm, "/typed/p")
-    _refused(
-        ssm.put_parameter,
-        "HierarchyTypeMismatchException",
-        Name="/typed/p",
-        Value="c,d",
-        Type=then,
-        Overwrite=True,
+    _refused_put(
+        ssm, "HierarchyTypeMismatchException", "/typed/p", "c,d", Type=then, Overwrite=True
     )
     assert _state(ssm, "/typed/p") == before
 
@@ -277,22 +234,22 @@ def test_allowed_pattern_accepts_a_matching_value(ssm: Any) -> None:
 
 
 def test_value_not_matching_allowed_pattern_is_refused(ssm: Any) -> None:
-    _refused(
-        ssm.put_parameter,
+    _refused_put(
+        ssm,
         "ParameterPatternMismatchException",
-        Name="/pattern/new",
-        Value="eighty",
+        "/pattern/new",
+        "eighty",
         Type="String",
         AllowedPattern=r"^\d+$",
     )
     assert _described(ssm) == {}
     _put(ssm, "/pattern/port", "8080", AllowedPattern=r"^\d+$")
     before = _state(ssm, "/pattern/port")
-    _refused(
-        ssm.put_parameter,
+    _refused_put(
+        ssm,
         "ParameterPatternMismatchException",
-        Name="/pattern/port",
-        Value="eighty",
+        "/pattern/port",
+        "eighty",
         Overwrite=True,
         AllowedPattern=r"^\d+$",
     )
@@ -300,11 +257,10 @@ def test_value_not_matching_allowed_pattern_is_refused(ssm: Any) -> None:
 
 
 def test_invalid_allowed_pattern_is_refused(ssm: Any) -> None:
-    _refused(
-        ssm.put_parameter,
+    _refused_put(
+        ssm,
         "InvalidAllowedPatternException",
-        Name="/pattern/bad",
-        Value="v",
+        "/pattern/bad",
         Type="String",
         AllowedPattern="(unclosed",
     )
@@ -318,12 +274,8 @@ def test_standard_tier_holds_4096_characters(ssm: Any) -> None:
     assert _put(ssm, "/tier/std", "s" * 4096)["Tier"] == "Standard"
     assert _get(ssm, "/tier/std")["Value"] == "s" * 4096
     before = _state(ssm, "/tier/std")
-    _refused(
-        ssm.put_parameter, "ValidationException", Name="/tier/std", Value="s" * 4097, Overwrite=True
-    )
-    _refused(
-        ssm.put_parameter, "ValidationException", Name="/tier/new", Value="n" * 4097, Type="String"
-    )
+    _refused_put(ssm, "ValidationException", "/tier/std", "s" * 4097, Overwrite=True)
+    _refused_put(ssm, "ValidationException", "/tier/new", "n" * 4097, Type="String")
     assert _state(ssm, "/tier/std") == before
 
 
@@ -332,21 +284,11 @@ def test_advanced_tier_holds_8192_characters(ssm: Any) -> None:
     assert created["Tier"] == "Advanced"
     assert _described(ssm)["/tier/adv"]["Tier"] == "Advanced"
     before = _state(ssm, "/tier/adv")
-    _refused(
-        ssm.put_parameter,
-        "ValidationException",
-        Name="/tier/adv",
-        Value="a" * 8193,
-        Overwrite=True,
-        Tier="Advanced",
+    _refused_put(
+        ssm, "ValidationException", "/tier/adv", "a" * 8193, Overwrite=True, Tier="Advanced"
     )
-    _refused(
-        ssm.put_parameter,
-        "ValidationException",
-        Name="/tier/big",
-        Value="b" * 8193,
-        Type="String",
-        Tier="Advanced",
+    _refused_put(
+        ssm, "ValidationException", "/tier/big", "b" * 8193, Type="String", Tier="Advanced"
     )
     assert _state(ssm, "/tier/adv") == before
 
@@ -363,14 +305,8 @@ def test_intelligent_tiering_picks_the_tier_the_value_needs(ssm: Any) -> None:
 
 
 def test_policies_on_standard_tier_are_refused(ssm: Any) -> None:
-    _refused(
-        ssm.put_parameter,
-        "ValidationException",
-        Name="/pol/std",
-        Value="v",
-        Type="String",
-        Tier="Standard",
-        Policies=EXPIRATION,
+    _refused_put(
+        ssm, "ValidationException", "/pol/std", Type="String", Tier="Standard", Policies=EXPIRATION
     )
     assert _described(ssm) == {}
 
@@ -378,14 +314,7 @@ def test_policies_on_standard_tier_are_refused(ssm: Any) -> None:
 def test_advanced_cannot_go_back_to_standard(ssm: Any) -> None:
     _put(ssm, "/down/p", "first", Tier="Advanced")
     before = _state(ssm, "/down/p")
-    _refused(
-        ssm.put_parameter,
-        "ValidationException",
-        Name="/down/p",
-        Value="second",
-        Overwrite=True,
-        Tier="Standard",
-    )
+    _refused_put(ssm, "ValidationException", "/down/p", "second", Overwrite=True, Tier="Standard")
     assert _state(ssm, "/down/p") == before
     assert _put(ssm, "/down/p", "third", Overwrite=True)["Tier"] == "Advanced"
 
@@ -403,13 +332,8 @@ def test_ec2_image_data_type_accepts_an_ami_id(ssm: Any, ami: str) -> None:
 
 @pytest.mark.parametrize("bad", ["not-an-ami", "ami-123", "ami-XYZ45678", "ami-123456789"])
 def test_ec2_image_data_type_refuses_other_values(ssm: Any, bad: str) -> None:
-    _refused(
-        ssm.put_parameter,
-        "ValidationException",
-        Name="/ami/bad",
-        Value=bad,
-        Type="String",
-        DataType="aws:ec2:image",
+    _refused_put(
+        ssm, "ValidationException", "/ami/bad", bad, Type="String", DataType="aws:ec2:image"
     )
     assert _described(ssm) == {}
 
@@ -418,14 +342,7 @@ def test_data_type_text_is_the_default_and_unknown_ones_are_refused(ssm: Any) ->
     _put(ssm, "/dt/explicit", "anything", DataType="text")
     _put(ssm, "/dt/default", "anything")
     assert {entry["DataType"] for entry in _described(ssm).values()} == {"text"}
-    _refused(
-        ssm.put_parameter,
-        "ValidationException",
-        Name="/dt/odd",
-        Value="v",
-        Type="String",
-        DataType="aws:no:such",
-    )
+    _refused_put(ssm, "ValidationException", "/dt/odd", Type="String", DataType="aws:no:such")
     assert set(_described(ssm)) == {"/dt/explicit", "/dt/default"}
 
 
@@ -455,7 +372,7 @@ def test_surrounding_spaces_are_removed(ssm: Any) -> None:
     ["/with space", "/at@sign", "/colon:x", "no/leading/slash", "/a//b", "/trailing/", "/", "/ü"],
 )
 def test_malformed_names_are_refused(ssm: Any, bad: str) -> None:
-    _refused(ssm.put_parameter, "ValidationException", Name=bad, Value="v", Type="String")
+    _refused_put(ssm, "ValidationException", bad, Type="String")
     assert _described(ssm) == {}
 
 
@@ -463,13 +380,7 @@ def test_fifteen_levels_at_most(ssm: Any) -> None:
     deepest = "".join(f"/L{level}" for level in range(1, 16))
     _put(ssm, deepest, "deep")
     assert _get(ssm, deepest)["Value"] == "deep"
-    _refused(
-        ssm.put_parameter,
-        "HierarchyLevelLimitExceededException",
-        Name=deepest + "/L16",
-        Value="v",
-        Type="String",
-    )
+    _refused_put(ssm, "HierarchyLevelLimitExceededException", deepest + "/L16", Type="String")
     assert set(_described(ssm)) == {deepest}
 
 
@@ -479,13 +390,7 @@ def test_name_length_counts_the_whole_arn(ssm: Any, region: str, server: ServerP
     longest = "/" + "n" * room
     _put(ssm, longest, "fits")
     assert len(_get(ssm, longest)["ARN"]) == 1011
-    _refused(
-        ssm.put_parameter,
-        "ValidationException",
-        Name="/" + "m" * (room + 1),
-        Value="v",
-        Type="String",
-    )
+    _refused_put(ssm, "ValidationException", "/" + "m" * (room + 1), Type="String")
     assert set(_described(ssm)) == {longest.removeprefix("/")}  # one level: listed bare
 
 
@@ -503,13 +408,13 @@ def test_name_length_counts_the_whole_arn(ssm: Any, region: str, server: ServerP
     ],
 )
 def test_reserved_prefixes_are_refused(ssm: Any, name: str, code: str) -> None:
-    _refused(ssm.put_parameter, code, Name=name, Value="v", Type="String")
+    _refused_put(ssm, code, name, Type="String")
     assert _described(ssm) == {}
 
 
 def test_slash_and_bare_single_level_names_are_one_parameter(ssm: Any, region: str) -> None:
     _put(ssm, "/solo", "first")
-    _refused(ssm.put_parameter, "ParameterAlreadyExists", Name="solo", Value="x", Type="String")
+    _refused_put(ssm, "ParameterAlreadyExists", "solo", "x", Type="String")
     assert _put(ssm, "solo", "second", Overwrite=True)["Version"] == 2
     assert _get(ssm, "/solo")["Value"] == "second"
     assert _get(ssm, "solo")["Name"] == "solo"
@@ -670,13 +575,7 @@ def test_labelled_oldest_of_100_blocks_a_new_version(ssm: Any) -> None:
         _put(ssm, "/hist/full", f"v{number}", Overwrite=number > 1)
     ssm.label_parameter_version(Name="/hist/full", ParameterVersion=1, Labels=["keep"])
     before = _state(ssm, "/hist/full")
-    _refused(
-        ssm.put_parameter,
-        "ParameterMaxVersionLimitExceeded",
-        Name="/hist/full",
-        Value="v101",
-        Overwrite=True,
-    )
+    _refused_put(ssm, "ParameterMaxVersionLimitExceeded", "/hist/full", "v101", Overwrite=True)
     assert _state(ssm, "/hist/full") == before
     assert _get(ssm, "/hist/full:keep")["Value"] == "v1"
     ssm.label_parameter_version(Name="/hist/full", ParameterVersion=50, Labels=["keep"])
@@ -851,8 +750,8 @@ def test_tags_of_an_unknown_parameter(ssm: Any) -> None:
 
 def test_every_other_operation_is_refused_by_name(raw_ssm: Any) -> None:
     operations = set(botocore.session.get_session().get_service_model("ssm").operation_names)
-    assert not SERVED - operations
-    unserved = sorted(operations - SERVED)
+    assert not PARAMETER_STORE - operations
+    unserved = sorted(operations - PARAMETER_STORE)
     assert not {"ListDocuments", "SendCommand", "StartSession", "CreateDocument"} - operations
     for operation in unserved:
         method = getattr(raw_ssm, botocore.xform_name(operation))

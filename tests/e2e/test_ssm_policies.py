@@ -24,7 +24,6 @@ emitted before it would be too.
 from __future__ import annotations
 
 import json
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -33,15 +32,15 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dev_clock import set_clock
 from tests.e2e.harness import ACCOUNT_ID, REGION, ServerProcess
 from tests.e2e.kms_support import error_of
+from tests.e2e.parameter_events import ACTION, CHANGE, event_time, settle
 from tests.e2e.webhook_receiver import Delivery, WebhookReceiver
 
 HOUR = 3600
 DAY = 86400
 SECRET = b"policy-webhook-secret"
-ACTION = "Parameter Store Policy Action"
-CHANGE = "Parameter Store Change"
 BACKSTOP = {"STRONGROOM_SCHEDULER_INTERVAL": "0.5"}
 
 
@@ -63,21 +62,6 @@ def notification(kind: str, field: str, amount: str, unit: str) -> dict[str, Any
     return {"Type": kind, "Version": "1.0", "Attributes": {field: amount, "Unit": unit}}
 
 
-def set_clock(server: ServerProcess, offset: float) -> dict[str, Any]:
-    """Move the server's service clock to real time + `offset`; one tick runs before the
-    answer (which says whether this process led it)."""
-    request = urllib.request.Request(
-        f"{server.endpoint_url}/sys/dev/clock",
-        data=json.dumps({"offset_seconds": offset}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-    assert answer["offset_seconds"] == offset
-    return answer
-
-
 def webhooks_env(*receivers: WebhookReceiver) -> dict[str, str]:
     hooks = [receiver.config(f"hook{i}") for i, receiver in enumerate(receivers)]
     return {"STRONGROOM_WEBHOOKS": json.dumps(hooks)}
@@ -92,18 +76,19 @@ def actions(receiver: WebhookReceiver, name: str, policy: str) -> list[Delivery]
     ]
 
 
-def settle(server: ServerProcess, receiver: WebhookReceiver, offset: float) -> None:
-    """Wait until every event emitted so far has reached `receiver`: a marker parameter's
-    Create event comes after them (the clock call nudges the deliverer meanwhile)."""
-    marker = unique("marker")
-    server.client("ssm").put_parameter(Name=marker, Value="m", Type="String")
-    receiver.wait_for_event(CHANGE, marker, nudge=lambda: set_clock(server, offset))
+def _put_advanced(ssm: Any, name: str, value: str, *policies: dict[str, Any]) -> Any:
+    """PutParameter of an Advanced String carrying `policies`."""
+    return ssm.put_parameter(
+        Name=name, Value=value, Type="String", Tier="Advanced", Policies=json.dumps(policies)
+    )
 
 
-def event_time(delivery: Delivery) -> float:
-    assert delivery.event is not None
-    moment = datetime.strptime(delivery.event["time"], "%Y-%m-%dT%H:%M:%SZ")
-    return moment.replace(tzinfo=UTC).timestamp()
+def _refused_put(ssm: Any, code: str, **params: Any) -> dict[str, Any]:
+    """PutParameter of a String (the value "v", or as given) that must fail with `code`;
+    its error."""
+    error = error_of(ssm.put_parameter, **{"Value": "v", "Type": "String", **params})
+    assert error["Code"] == code, error
+    return error
 
 
 @pytest.fixture
@@ -307,22 +292,13 @@ def test_policies_on_the_standard_tier_are_refused_and_nothing_changes(
     ssm = server.client("ssm")
     policy = json.dumps([expiration(at(DAY))])
     fresh, standard = unique("standard-new"), unique("standard-old")
-    error = error_of(
-        ssm.put_parameter, Name=fresh, Value="v", Type="String", Tier="Standard", Policies=policy
-    )
-    assert error["Code"] == "ValidationException"
+    _refused_put(ssm, "ValidationException", Name=fresh, Tier="Standard", Policies=policy)
     assert error_of(ssm.get_parameter, Name=fresh)["Code"] == "ParameterNotFound"
 
     ssm.put_parameter(Name=standard, Value="v1", Type="String")  # Standard by default
-    error = error_of(
-        ssm.put_parameter,
-        Name=standard,
-        Value="v2",
-        Type="String",
-        Overwrite=True,
-        Policies=policy,
+    _refused_put(
+        ssm, "ValidationException", Name=standard, Value="v2", Overwrite=True, Policies=policy
     )
-    assert error["Code"] == "ValidationException"
     _unchanged(ssm, standard, 1, "v1", [])
 
     # Intelligent-Tiering picks Advanced for a parameter with policies.
@@ -403,24 +379,13 @@ def test_bad_policies_are_refused_with_nothing_stored(
     server, receiver = steady
     ssm = server.client("ssm")
     fresh, existing = unique("bad-new"), unique("bad-old")
-    error = error_of(
-        ssm.put_parameter, Name=fresh, Value="v", Type="String", Tier="Advanced", Policies=policies
-    )
-    assert error["Code"] == code, error
+    error = _refused_put(ssm, code, Name=fresh, Tier="Advanced", Policies=policies)
     assert error["Status"] == 400
     assert error_of(ssm.get_parameter, Name=fresh)["Code"] == "ParameterNotFound"
 
     keep = json.dumps([notification("NoChangeNotification", "After", "5", "Days")])
     ssm.put_parameter(Name=existing, Value="v1", Type="String", Tier="Advanced", Policies=keep)
-    error = error_of(
-        ssm.put_parameter,
-        Name=existing,
-        Value="v2",
-        Type="String",
-        Overwrite=True,
-        Policies=policies,
-    )
-    assert error["Code"] == code, error
+    _refused_put(ssm, code, Name=existing, Value="v2", Overwrite=True, Policies=policies)
     _unchanged(ssm, existing, 1, "v1", ["NoChangeNotification"])
 
     settle(server, receiver, 0)
@@ -436,18 +401,11 @@ def test_a_refused_update_keeps_the_old_policies_acting(
 ) -> None:
     ssm = server.client("ssm")
     name = unique("kept")
-    ssm.put_parameter(
-        Name=name,
-        Value="v1",
-        Type="String",
-        Tier="Advanced",
-        Policies=json.dumps([expiration(at(DAY))]),
-    )
+    _put_advanced(ssm, name, "v1", expiration(at(DAY)))
     bad = json.dumps([{"Type": "Nope", "Version": "1.0", "Attributes": {}}])
-    error = error_of(
-        ssm.put_parameter, Name=name, Value="v2", Type="String", Overwrite=True, Policies=bad
+    _refused_put(
+        ssm, "InvalidPolicyTypeException", Name=name, Value="v2", Overwrite=True, Policies=bad
     )
-    assert error["Code"] == "InvalidPolicyTypeException"
     set_clock(server, DAY + HOUR)
     assert error_of(ssm.get_parameter, Name=name)["Code"] == "ParameterNotFound"
 
@@ -463,24 +421,13 @@ def test_due_policy_work_survives_a_crash_and_acts_after_the_restart(
     first = start_server(data_dir, extra_env=env)
     ssm = first.client("ssm")
     doomed, warned = unique("doomed"), unique("warned")
-    ssm.put_parameter(
-        Name=doomed,
-        Value="v",
-        Type="String",
-        Tier="Advanced",
-        Policies=json.dumps([expiration(at(DAY))]),
-    )
-    ssm.put_parameter(
-        Name=warned,
-        Value="v",
-        Type="String",
-        Tier="Advanced",
-        Policies=json.dumps(
-            [
-                expiration(at(3 * DAY)),
-                notification("ExpirationNotification", "Before", "36", "Hours"),
-            ]
-        ),
+    _put_advanced(ssm, doomed, "v", expiration(at(DAY)))
+    _put_advanced(
+        ssm,
+        warned,
+        "v",
+        expiration(at(3 * DAY)),
+        notification("ExpirationNotification", "Before", "36", "Hours"),
     )
     first.kill()  # acknowledged, then a crash: the due entries must be on disk
 
@@ -503,13 +450,7 @@ def test_with_two_workers_each_expiration_acts_once(
     first = start_server(data_dir, extra_env=env)
     names = [unique(f"twice{i}") for i in range(4)]
     for name in names:
-        first.client("ssm").put_parameter(
-            Name=name,
-            Value="v",
-            Type="String",
-            Tier="Advanced",
-            Policies=json.dumps([expiration(at(DAY))]),
-        )
+        _put_advanced(first.client("ssm"), name, "v", expiration(at(DAY)))
     first.stop()
 
     offset = DAY + HOUR

@@ -27,7 +27,6 @@ import base64
 import json
 import os
 import secrets
-import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -35,8 +34,14 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.answers import plain
+from tests.e2e.at_rest import data_files
+from tests.e2e.canary import debug_server, holders, new_canary, pieces, printed
+from tests.e2e.concurrently import in_threads
 from tests.e2e.harness import ACCOUNT_ID, REGION, ServerProcess
 from tests.e2e.kms_support import error_of, new_key
+from tests.e2e.managed_keys import aws_managed_keys, managed_aliases, the_managed_key
+from tests.e2e.pages import every_entry
 
 MANAGED_ALIAS = "alias/aws/ssm"
 SECURE = "SecureString"
@@ -56,20 +61,11 @@ def _text(size: int) -> str:
     return secrets.token_hex(size)[:size]
 
 
-def _plain(response: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
-
-
 def _history(ssm: Any, name: str, decrypt: bool = False) -> list[dict[str, Any]]:
     """Every version of a parameter, through pages of two."""
-    entries: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"Name": name, "WithDecryption": decrypt, "MaxResults": 2}
-    while True:
-        page = ssm.get_parameter_history(**params)
-        entries += page["Parameters"]
-        if "NextToken" not in page:
-            return entries
-        params["NextToken"] = page["NextToken"]
+    return every_entry(
+        ssm.get_parameter_history, "Parameters", Name=name, WithDecryption=decrypt, MaxResults=2
+    )
 
 
 def _described(ssm: Any, name: str) -> list[dict[str, Any]]:
@@ -80,19 +76,10 @@ def _described(ssm: Any, name: str) -> list[dict[str, Any]]:
 def _state(ssm: Any, name: str) -> dict[str, Any]:
     """What anyone may read of a parameter without decrypting it."""
     return {
-        "current": _plain(ssm.get_parameter(Name=name))["Parameter"],
+        "current": plain(ssm.get_parameter(Name=name))["Parameter"],
         "history": _history(ssm, name),
         "described": _described(ssm, name),
     }
-
-
-def _managed_aliases(kms: Any) -> list[dict[str, Any]]:
-    return [a for a in kms.list_aliases(Limit=100)["Aliases"] if a["AliasName"] == MANAGED_ALIAS]
-
-
-def _aws_managed_keys(kms: Any) -> list[str]:
-    keys = [k["KeyId"] for k in kms.list_keys(Limit=1000)["Keys"]]
-    return [k for k in keys if kms.describe_key(KeyId=k)["KeyMetadata"]["KeyManager"] == "AWS"]
 
 
 def _key_ref(kms: Any, form: str) -> tuple[str, dict[str, Any]]:
@@ -115,17 +102,11 @@ def test_first_secure_string_creates_the_managed_key_once(
     ssm, kms = server.client("ssm"), server.client("kms")
     ssm.put_parameter(Name=_name("plain"), Value="v", Type="String")
     ssm.put_parameter(Name=_name("list"), Value="a,b", Type="StringList")
-    assert _managed_aliases(kms) == [] and kms.list_keys()["Keys"] == []
+    assert managed_aliases(kms, MANAGED_ALIAS) == [] and kms.list_keys()["Keys"] == []
 
     first = _name("first")
     assert ssm.put_parameter(Name=first, Value="one", Type=SECURE)["Version"] == 1
-    aliases = _managed_aliases(kms)
-    assert len(aliases) == 1
-    key = kms.describe_key(KeyId=MANAGED_ALIAS)["KeyMetadata"]
-    assert key["KeyId"] == aliases[0]["TargetKeyId"]
-    assert key["KeyManager"] == "AWS" and key["KeyState"] == "Enabled"
-    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
-    assert policy["Id"] == "auto-ssm-2"
+    aliases, key = the_managed_key(kms, MANAGED_ALIAS, "auto-ssm-2")
     assert [d["KeyId"] for d in _described(ssm, first)] == [MANAGED_ALIAS]
     assert [h["KeyId"] for h in _history(ssm, first)] == [MANAGED_ALIAS]
     shown = ssm.get_parameter(Name=first)["Parameter"]["Value"]
@@ -136,8 +117,8 @@ def test_first_secure_string_creates_the_managed_key_once(
         ssm.put_parameter(Name=name, Value=f"v{n}", Type=SECURE)
         ssm.put_parameter(Name=name, Value=f"w{n}", Overwrite=True)
     ssm.put_parameter(Name=_name("big"), Value=_text(6000), Type=SECURE, Tier="Advanced")
-    assert _managed_aliases(kms) == aliases
-    assert _aws_managed_keys(kms) == [key["KeyId"]]
+    assert managed_aliases(kms, MANAGED_ALIAS) == aliases
+    assert aws_managed_keys(kms) == [key["KeyId"]]
     assert ssm.get_parameter(Name=first, WithDecryption=True)["Parameter"]["Value"] == "one"
 
 
@@ -154,18 +135,18 @@ def test_managed_key_outlives_a_restart_and_is_per_region(
     server = start_server(data_dir)
     ssm, kms = server.client("ssm"), server.client("kms")
     ssm.put_parameter(Name=_name("after"), Value="new", Type=SECURE)
-    assert [a["TargetKeyId"] for a in _managed_aliases(kms)] == [key_id]
-    assert _aws_managed_keys(kms) == [key_id]
+    assert [a["TargetKeyId"] for a in managed_aliases(kms, MANAGED_ALIAS)] == [key_id]
+    assert aws_managed_keys(kms) == [key_id]
     assert ssm.get_parameter(Name=before, WithDecryption=True)["Parameter"]["Value"] == "kept"
 
     west_ssm = server.client("ssm", region_name="eu-west-1")
     west_kms = server.client("kms", region_name="eu-west-1")
-    assert _managed_aliases(west_kms) == []
+    assert managed_aliases(west_kms, MANAGED_ALIAS) == []
     west = _name("west")
     west_ssm.put_parameter(Name=west, Value="w", Type=SECURE)
     west_key = west_kms.describe_key(KeyId=MANAGED_ALIAS)["KeyMetadata"]
     assert west_key["Arn"].startswith("arn:aws:kms:eu-west-1:") and west_key["KeyId"] != key_id
-    assert _aws_managed_keys(kms) == [key_id]
+    assert aws_managed_keys(kms) == [key_id]
     assert west_ssm.get_parameter(Name=west, WithDecryption=True)["Parameter"]["Value"] == "w"
 
 
@@ -175,22 +156,13 @@ def test_concurrent_first_secure_strings_on_two_workers_make_one_managed_key(
     server = start_server(extra_args=["--workers", "2"])
     names = [_name(f"race{n}") for n in range(12)]
     clients = [server.client("ssm") for _ in names]  # own connections each
-    failures: list[BaseException] = []
 
-    def put(ssm: Any, name: str) -> None:
-        try:
-            ssm.put_parameter(Name=name, Value=name, Type=SECURE)
-        except BaseException as error:  # reported with the test's failure
-            failures.append(error)
+    def put(index: int) -> None:
+        clients[index].put_parameter(Name=names[index], Value=names[index], Type=SECURE)
 
-    threads = [threading.Thread(target=put, args=pair) for pair in zip(clients, names, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures, failures
+    in_threads(len(names), put)
     kms = server.client("kms")
-    assert len(_managed_aliases(kms)) == 1 and len(_aws_managed_keys(kms)) == 1
+    assert len(managed_aliases(kms, MANAGED_ALIAS)) == 1 and len(aws_managed_keys(kms)) == 1
     for _ in range(4):  # fresh clients: reads spread over both workers
         ssm = server.client("ssm")
         for name in names:
@@ -311,7 +283,7 @@ def test_unusable_key_creates_no_parameter_and_no_version(
         assert error_of(ssm.get_parameter, Name=name)["Code"] == "ParameterNotFound"
         assert error_of(ssm.get_parameter_history, Name=name)["Code"] == "ParameterNotFound"
         assert ssm.describe_parameters()["Parameters"] == []
-    assert _managed_aliases(kms) == []  # a named key never falls back to the default
+    assert managed_aliases(kms, MANAGED_ALIAS) == []  # a named key never falls back to the default
 
     good = new_key(kms)
     assert ssm.put_parameter(Name=name, Value="x", Type=SECURE, KeyId=good["KeyId"])["Version"] == 1
@@ -387,15 +359,15 @@ def test_by_path_and_history_decrypt_every_version(strongroom_server: ServerProc
         ssm.put_parameter(Name=child, Value=expected[child], Type=SECURE, **options)
     expected[f"{root}/plain"] = "not secret"
     ssm.put_parameter(Name=f"{root}/plain", Value="not secret", Type="String")
-    found: dict[str, str] = {}
-    params: dict[str, Any] = {"Path": root, "Recursive": True, "WithDecryption": True}
-    while True:
-        page = ssm.get_parameters_by_path(MaxResults=2, **params)
-        found.update({p["Name"]: p["Value"] for p in page["Parameters"]})
-        if "NextToken" not in page:
-            break
-        params["NextToken"] = page["NextToken"]
-    assert found == expected
+    by_path = every_entry(
+        ssm.get_parameters_by_path,
+        "Parameters",
+        Path=root,
+        Recursive=True,
+        WithDecryption=True,
+        MaxResults=2,
+    )
+    assert {p["Name"]: p["Value"] for p in by_path} == expected
     hidden_page = ssm.get_parameters_by_path(Path=f"{root}/deep", MaxResults=10)
     assert len(hidden_page["Parameters"]) == 3
     assert all(p["Value"] != expected[p["Name"]] for p in hidden_page["Parameters"])
@@ -455,46 +427,6 @@ def test_secret_reference_reads_the_secret_as_aws_does(strongroom_server: Server
 # --- plaintext reaches no file, log or error ----------------------------------------
 
 
-def _base64_forms(data: bytes) -> set[bytes]:
-    """Stretches of base64 that any encoding of `data` contains, at any alignment."""
-    forms: set[bytes] = set()
-    for shift in range(3):
-        for encode in (base64.b64encode, base64.urlsafe_b64encode):
-            text = encode(b"\x00" * shift + data)
-            forms.add(text[4 if shift else 0 : -4])
-    return forms
-
-
-def _needles(canary: bytes) -> set[bytes]:
-    """The canary as raw bytes, base64 (any alignment) and hex (either case)."""
-    return {canary, canary.hex().encode(), canary.hex().upper().encode(), *_base64_forms(canary)}
-
-
-def _holders(blobs: dict[str, bytes], canaries: list[bytes]) -> list[str]:
-    """Names of the blobs that hold any form of any canary."""
-    needles = {needle for canary in canaries for needle in _needles(canary)}
-    return sorted(name for name, data in blobs.items() if any(n in data for n in needles))
-
-
-def _files(data_dir: Path) -> dict[str, bytes]:
-    """Every file under the data directory, read whole."""
-    return {
-        str(p.relative_to(data_dir)): p.read_bytes() for p in data_dir.rglob("*") if p.is_file()
-    }
-
-
-def _canary(size: int = 0) -> str:
-    """A random value that nothing else holds, padded with more randomness to `size`."""
-    head = f"canary-{secrets.token_hex(24)}"
-    return head + _text(max(size - len(head), 0))
-
-
-def _pieces(value: str) -> list[bytes]:
-    """A canary and, for a long one, stretches of it (a leak may be cut short)."""
-    raw = value.encode()
-    return [raw] + [raw[i : i + 64] for i in range(0, len(raw), 1000)] if len(raw) > 64 else [raw]
-
-
 def _refused_calls(server: ServerProcess, existing: str) -> list[dict[str, Any]]:
     """SecureString puts that carry a fresh canary and fail; (error, canary) of each."""
     ssm, raw = server.client("ssm"), server.client("ssm", validate=False)
@@ -519,21 +451,21 @@ def _refused_calls(server: ServerProcess, existing: str) -> list[dict[str, Any]]
     ]
     outcomes = []
     for client, params, code in attempts:
-        canary = _canary()
+        canary = new_canary()
         error = error_of(client.put_parameter, Value=canary, Type=SECURE, **params)
         assert code in ("", error["Code"]), (params, error)
         outcomes.append({**error, "canary": canary})
-    wrong_type = _canary()
+    wrong_type = new_canary()
     error = error_of(
         ssm.put_parameter, Name=existing, Value=wrong_type, Type="String", Overwrite=True
     )
     outcomes.append({**error, "canary": wrong_type})
     for tier, size in (("Standard", 4097), ("Advanced", 8193)):
-        canary = _canary(size)
+        canary = new_canary(size)
         error = error_of(ssm.put_parameter, Name=fresh, Value=canary, Type=SECURE, Tier=tier)
         assert error["Code"] == "ValidationException", error
         outcomes.append({**error, "canary": canary})
-    canary = _canary()
+    canary = new_canary()
     error = error_of(raw.put_parameter, Name=fresh, Value={"v": canary}, Type=SECURE)
     outcomes.append({**error, "canary": canary})
     assert error_of(ssm.get_parameter, Name=fresh)["Code"] == "ParameterNotFound"
@@ -548,13 +480,11 @@ _EXPIRY = (
 def test_canary_values_reach_no_file_log_or_error(
     start_server: Callable[..., ServerProcess], tmp_path: Path
 ) -> None:
-    data_dir = tmp_path / "data"
-    server = start_server(
-        data_dir, stderr_path=tmp_path / "server.log", extra_args=["--log-level", "debug"]
-    )
+    server = debug_server(start_server, tmp_path)
+    data_dir = server.data_dir
     ssm, kms = server.client("ssm"), server.client("kms")
     key = new_key(kms)["KeyId"]
-    short, longer, big = _canary(), _canary(), _canary(6000)
+    short, longer, big = new_canary(), new_canary(), new_canary(6000)
     name, big_name = _name("canary"), _name("canary-big")
     ssm.put_parameter(Name=name, Value=short, Type=SECURE)
     ssm.put_parameter(Name=name, Value=longer, Type=SECURE, Overwrite=True)
@@ -574,21 +504,21 @@ def test_canary_values_reach_no_file_log_or_error(
     refused = _refused_calls(server, name)
     for outcome in refused:
         text = f"{outcome['Code']} {outcome['Message']}".encode()
-        assert _holders({"message": text}, _pieces(outcome["canary"])) == [], outcome
+        assert holders({"message": text}, pieces(outcome["canary"])) == [], outcome
     assert _history(ssm, name, decrypt=True) == history  # nothing changed
 
-    canaries = [piece for value in (short, longer, big) for piece in _pieces(value)]
-    canaries += [piece for outcome in refused for piece in _pieces(outcome["canary"])]
-    assert _holders(_files(data_dir), canaries) == []  # while running: the WAL is live
+    canaries = [piece for value in (short, longer, big) for piece in pieces(value)]
+    canaries += [piece for outcome in refused for piece in pieces(outcome["canary"])]
+    assert holders(data_files(data_dir), canaries) == []  # while running: the WAL is live
     server.stop()
-    assert _holders(_files(data_dir), canaries) == []
-    logs = {"stdout": server.stdout, "stderr": (tmp_path / "server.log").read_bytes()}
+    assert holders(data_files(data_dir), canaries) == []
+    logs = printed(server)
     assert logs["stderr"], "the debug log is empty: the probe would prove nothing"
-    assert _holders(logs, canaries) == []
+    assert holders(logs, canaries) == []
     # The probe itself works: a canary it was given is found where it was put.
     binary = os.urandom(48)
     probe = {"x": b"..." + base64.b64encode(b"ab" + binary) + b"..."}
-    assert _holders(probe, [binary]) == ["x"]
-    assert _holders({"y": b"<" + big.encode()[1000:1064].hex().encode() + b">"}, _pieces(big)) == [
+    assert holders(probe, [binary]) == ["x"]
+    assert holders({"y": b"<" + big.encode()[1000:1064].hex().encode() + b">"}, pieces(big)) == [
         "y"
     ]

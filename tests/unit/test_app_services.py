@@ -60,7 +60,7 @@ def recorded(
     wired = app_module.services
 
     def services(
-        barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, emit: Emit
+        barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, emit: Emit | None
     ) -> list[ServicePlugin]:
         recorders.append(Recorder(barrier))
         return [*wired(barrier, keystores, clock, emit), recorders[-1].plugin()]

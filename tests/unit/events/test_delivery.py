@@ -14,24 +14,15 @@ import time
 from collections.abc import Callable
 
 import pytest
+from tests.unit.events.event_inputs import T0, Clock, counting_random
 
 from strongroom.barrier import Barrier, View
-from strongroom.crypto import RandomBytes
 from strongroom.events import Deliverer, Outbox, Webhook, event_bytes
 from strongroom.storage.memory import MemoryStorage
 
 ROOT_KEY = hashlib.sha256(b"delivery root key").digest()
-T0 = 1796284800.0
 CHANGE = "Parameter Store Change"
 POLICY = "Parameter Store Policy Action"
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Poster:
@@ -51,11 +42,6 @@ class Poster:
 
     def ids(self, name: str) -> list[str]:
         return [event_id for hook, event_id, _ in self.calls if hook == name]
-
-
-def counting_random() -> RandomBytes:
-    counter = itertools.count(1)
-    return lambda n: next(counter).to_bytes(n, "big")
 
 
 def hook(name: str, *detail_types: str) -> Webhook:

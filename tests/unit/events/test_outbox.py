@@ -7,45 +7,21 @@ seeing it through its own `View`, exactly as the server wires it.
 from __future__ import annotations
 
 import hashlib
-import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.unit.embedded_storage import every_embedded_storage
+from tests.unit.events.event_inputs import T0, Clock, change_event, counting_random
 
 from strongroom.barrier import Barrier, View
-from strongroom.crypto import RandomBytes
-from strongroom.events import DeliveryState, Outbox, make_event
+from strongroom.events import DeliveryState, Outbox
 from strongroom.storage.base import Storage
-from strongroom.storage.memory import MemoryStorage
 from strongroom.storage.sqlite import SqliteStorage
 
 ROOT_KEY = hashlib.sha256(b"events root key").digest()
-T0 = 1796284800.0
 
 
-class Clock:
-    """A settable clock."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def counting_random() -> RandomBytes:
-    counter = itertools.count(1)
-    return lambda n: next(counter).to_bytes(n, "big")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    store: Storage = (
-        MemoryStorage() if request.param == "memory" else SqliteStorage(tmp_path / "store.db")
-    )
-    yield store
-    store.close()
+storage = every_embedded_storage()
 
 
 @pytest.fixture
@@ -53,19 +29,6 @@ def barrier(storage: Storage) -> Barrier:
     barrier = Barrier(storage)
     barrier.initialize(ROOT_KEY)
     return barrier
-
-
-def change_event(name: str, now: float = T0) -> dict[str, object]:
-    return make_event(
-        "Parameter Store Change",
-        "aws.ssm",
-        "123456789012",
-        "us-east-1",
-        [f"arn:aws:ssm:us-east-1:123456789012:parameter{name}"],
-        {"operation": "Update", "name": name},
-        now,
-        counting_random(),
-    )
 
 
 def test_an_emitted_event_is_due_at_once_and_stored_encrypted(

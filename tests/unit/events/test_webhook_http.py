@@ -7,7 +7,6 @@ tests fail if what Strongroom sends is not what it documents.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import socket
 import ssl
@@ -20,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from tests.unit.events.event_inputs import change_event, counting_random
 
 from strongroom.barrier import Barrier, View
-from strongroom.crypto import RandomBytes
 from strongroom.crypto.certs import make_ca, make_server_cert
 from strongroom.events import (
     EVENT_ID_HEADER,
@@ -32,7 +31,6 @@ from strongroom.events import (
     Outbox,
     Webhook,
     event_bytes,
-    make_event,
     post,
     verify_signature,
 )
@@ -108,23 +106,8 @@ def receiver() -> Iterator[Receiver]:
     server.close()
 
 
-def counting_random() -> RandomBytes:
-    counter = itertools.count(1)
-    return lambda n: next(counter).to_bytes(n, "big")
-
-
 def an_event(name: str = "/prod/db-url") -> bytes:
-    event = make_event(
-        "Parameter Store Change",
-        "aws.ssm",
-        "123456789012",
-        "us-east-1",
-        [f"arn:aws:ssm:us-east-1:123456789012:parameter{name}"],
-        {"operation": "Update", "name": name},
-        time.time(),
-        counting_random(),
-    )
-    return event_bytes(event)
+    return event_bytes(change_event(name, time.time()))
 
 
 def test_a_delivery_arrives_signed_and_verifiable(receiver: Receiver) -> None:

@@ -34,7 +34,7 @@ def plugin(
     kms: ServicePlugin,
     clock: Clock,
     random: RandomBytes,
-    emit: Emit,
+    emit: Emit | None,
     secrets: ServicePlugin | None = None,
 ) -> ServicePlugin:
     """Parameter Store over `barrier`, encrypting through the `kms` plug-in, its events

@@ -18,6 +18,8 @@ SOURCE = "aws.ssm"
 def changed(ps: ParameterStore, record: ParameterRecord, operation: str) -> None:
     """Emit "Parameter Store Change" (operation Create, Update, Delete or
     LabelParameterVersion)."""
+    if ps.emit is None:
+        return
     detail = {
         "operation": operation,
         "name": record.name,
@@ -42,6 +44,8 @@ def policy_acted(
     ps: ParameterStore, record: ParameterRecord, policy_type: str, reason: str
 ) -> None:
     """Emit "Parameter Store Policy Action" for a policy whose time came."""
+    if ps.emit is None:
+        return
     detail = {
         "parameter-name": record.name,
         "parameter-type": record.current.type,

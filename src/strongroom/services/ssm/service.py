@@ -36,7 +36,8 @@ class ParameterStore:
     kms: KmsEnvelope
     clock: Clock
     random: RandomBytes
-    emit: Emit
+    emit: Emit | None
+    """Where change events go; None when no one receives them (no event is even built)."""
     secrets: ServicePlugin | None = None
     """Secrets Manager, for `/aws/reference/secretsmanager/...` (None without it)."""
 

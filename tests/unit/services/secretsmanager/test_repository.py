@@ -9,16 +9,13 @@ has passed, oldest first, and stop reading at the first that is not due.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.services.counting_view import CountingView, counting_view
 
-from strongroom.barrier import Barrier, View
 from strongroom.services.secretsmanager.records import SecretRecord
 from strongroom.services.secretsmanager.repository import ORDERS, SecretsRepository, invert
-from strongroom.storage.memory import MemoryStorage
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -27,23 +24,8 @@ NAME_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/
 NAMES = st.text(alphabet=NAME_ALPHABET, min_size=1, max_size=40)
 
 
-class CountingView(View):
-    """A view that counts the entries its scans hand out."""
-
-    pulled = 0
-
-    def scan(
-        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
-    ) -> Iterator[tuple[str, bytes]]:
-        for entry in super().scan(prefix, start_after=start_after, limit=limit):
-            self.pulled += 1
-            yield entry
-
-
 def new_repository() -> tuple[SecretsRepository, CountingView]:
-    barrier = Barrier(MemoryStorage())
-    barrier.initialize(bytes(range(32)))
-    view = CountingView(barrier, "secretsmanager/")
+    view = counting_view("secretsmanager/")
     return SecretsRepository(view), view
 
 

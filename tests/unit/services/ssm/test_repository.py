@@ -17,11 +17,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.unit.services.counting_view import CountingView, counting_view
 
-from strongroom.barrier import Barrier, View
+from strongroom.barrier import View
 from strongroom.services.ssm.records import ParameterRecord, VersionRecord
 from strongroom.services.ssm.repository import ParametersRepository
-from strongroom.storage.memory import MemoryStorage
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -30,23 +30,8 @@ LEVEL = st.text("abcAB09_.-", min_size=1, max_size=4)
 NAMES = st.lists(LEVEL, min_size=1, max_size=4).map(lambda levels: "/" + "/".join(levels))
 
 
-class CountingView(View):
-    """A view that counts the entries its scans hand out."""
-
-    pulled = 0
-
-    def scan(
-        self, prefix: str, *, start_after: str | None = None, limit: int | None = None
-    ) -> Iterator[tuple[str, bytes]]:
-        for entry in super().scan(prefix, start_after=start_after, limit=limit):
-            self.pulled += 1
-            yield entry
-
-
 def new_repository() -> tuple[ParametersRepository, CountingView]:
-    barrier = Barrier(MemoryStorage())
-    barrier.initialize(bytes(range(32)))
-    view = CountingView(barrier, "ssm/")
+    view = counting_view("ssm/")
     return ParametersRepository(view), view
 
 
