@@ -141,7 +141,9 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     access_keys = AccessKeyStore(View(barrier, "identity/"), system_random, clock)
     software = SoftwareKeyStore(View(barrier, f"{KEYSTORE_PREFIX}software/"), system_random)
     keystores: dict[str, KeyStore] = {software.name: software}
-    emit, deliverer = _events(barrier, config, clock, lambda: scheduler.is_leader())
+    emit, deliverer = _events(  # delivers while this process leads and is unsealed
+        barrier, config, clock, lambda: scheduler.is_leader() and not operator.is_sealed()
+    )
     plugins = services(barrier, keystores, clock, emit)
     # Signatures are checked against the real time even when a dev clock offset moves
     # the services' clock: clients sign with their own real clocks, so a shifted verifier
