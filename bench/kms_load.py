@@ -361,6 +361,32 @@ def start_server(name: str, args: argparse.Namespace, workdir: Path) -> Target:
     return Target(name, port, proc, log, creds)
 
 
+def own_cpu() -> float:
+    """CPU seconds this process (the client) has used."""
+    times = os.times()
+    return times.user + times.system
+
+
+@contextlib.contextmanager
+def sized_servers(prefix: str, sizes: list[int], start_timeout: float) -> Iterator[list[Target]]:
+    """One ready one-worker Strongroom per size, each in its own directory; always stopped."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    started: list[Target] = []
+    try:
+        for size in sizes:
+            (workdir / str(size)).mkdir()
+            started.append(
+                start_server("strongroom", argparse.Namespace(workers=1), workdir / str(size))
+            )
+        for target in started:
+            wait_ready(target, start_timeout)
+        yield started
+    finally:
+        for target in started:
+            stop_server(target)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def stop_server(target: Target) -> None:
     """TERM the target's process group, then KILL what is left; never waits unbounded."""
     for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, STOP_TIMEOUT)):

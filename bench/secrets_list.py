@@ -34,12 +34,10 @@ import http.client
 import importlib.util
 import json
 import math
-import os
 import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -168,13 +166,14 @@ def time_page(listing: Listing, kind: str, samples: int) -> dict[str, Any]:
     try:
         answer, _, _ = conn.call(LIST, params)
         cpu_before = kms_load.tree_cpu_seconds(listing.target.proc.pid)
-        own_before, machine_before, started = _own_cpu(), kms_load.machine_ticks(), time.time()
+        own_before, machine_before = kms_load.own_cpu(), kms_load.machine_ticks()
+        started = time.time()
         times, size = [], 0
         for _ in range(samples):
             answer, elapsed, size = conn.call(LIST, params)
             times.append(elapsed * 1000)
         cpu = kms_load.tree_cpu_seconds(listing.target.proc.pid) - cpu_before
-        own, machine_after = _own_cpu() - own_before, kms_load.machine_ticks()
+        own, machine_after = kms_load.own_cpu() - own_before, kms_load.machine_ticks()
     finally:
         conn.close()
     busy = (machine_after[0] - machine_before[0]) / kms_load.CLK_TCK
@@ -188,30 +187,11 @@ def time_page(listing: Listing, kind: str, samples: int) -> dict[str, Any]:
     }
 
 
-def _own_cpu() -> float:
-    """CPU seconds this process (the client) has used."""
-    times = os.times()
-    return times.user + times.system
-
-
 @contextlib.contextmanager
 def listings(args: argparse.Namespace) -> Iterator[list[Listing]]:
     """One ready server per size, each in its own directory; always stopped."""
-    workdir = Path(tempfile.mkdtemp(prefix="secrets_list-"))
-    started: list[Listing] = []
-    server_args = argparse.Namespace(workers=1)
-    try:
-        for size in args.sizes:
-            (workdir / str(size)).mkdir()
-            target = kms_load.start_server("strongroom", server_args, workdir / str(size))
-            started.append(Listing(size, target))
-        for listing in started:
-            kms_load.wait_ready(listing.target, args.start_timeout)
-        yield started
-    finally:
-        for listing in started:
-            kms_load.stop_server(listing.target)
-        shutil.rmtree(workdir, ignore_errors=True)
+    with kms_load.sized_servers("secrets_list-", args.sizes, args.start_timeout) as targets:
+        yield [Listing(size, target) for size, target in zip(args.sizes, targets, strict=True)]
 
 
 def fill(listing: Listing, threads: int) -> None:

@@ -32,12 +32,9 @@ import contextlib
 import dataclasses
 import datetime
 import json
-import os
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -143,13 +140,14 @@ def time_call(store: Store, kind: str, samples: int) -> dict[str, Any]:
     try:
         call_once(conn, store, CALLS[kind])
         cpu_before = kms_load.tree_cpu_seconds(pid)
-        own_before, machine_before, started = _own_cpu(), kms_load.machine_ticks(), time.time()
+        own_before, machine_before = kms_load.own_cpu(), kms_load.machine_ticks()
+        started = time.time()
         times, size = [], 0
         for _ in range(samples):
             elapsed, size = call_once(conn, store, CALLS[kind])
             times.append(elapsed * 1000)
         cpu = kms_load.tree_cpu_seconds(pid) - cpu_before
-        own, machine_after = _own_cpu() - own_before, kms_load.machine_ticks()
+        own, machine_after = kms_load.own_cpu() - own_before, kms_load.machine_ticks()
     finally:
         conn.close()
     busy = (machine_after[0] - machine_before[0]) / kms_load.CLK_TCK
@@ -157,30 +155,11 @@ def time_call(store: Store, kind: str, samples: int) -> dict[str, Any]:
     return {"ms": times, "cpu_ms": cpu * 1000, "others_cores": others, "bytes": size}
 
 
-def _own_cpu() -> float:
-    """CPU seconds this process (the client) has used."""
-    times = os.times()
-    return times.user + times.system
-
-
 @contextlib.contextmanager
 def stores(args: argparse.Namespace) -> Iterator[list[Store]]:
     """One ready server per size, each in its own directory; always stopped."""
-    workdir = Path(tempfile.mkdtemp(prefix="ssm_by_path-"))
-    started: list[Store] = []
-    server_args = argparse.Namespace(workers=1)
-    try:
-        for size in args.sizes:
-            (workdir / str(size)).mkdir()
-            target = kms_load.start_server("strongroom", server_args, workdir / str(size))
-            started.append(Store(size, target))
-        for store in started:
-            kms_load.wait_ready(store.target, args.start_timeout)
-        yield started
-    finally:
-        for store in started:
-            kms_load.stop_server(store.target)
-        shutil.rmtree(workdir, ignore_errors=True)
+    with kms_load.sized_servers("ssm_by_path-", args.sizes, args.start_timeout) as targets:
+        yield [Store(size, target) for size, target in zip(args.sizes, targets, strict=True)]
 
 
 def fill(store: Store, threads: int) -> None:

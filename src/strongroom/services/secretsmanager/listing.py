@@ -22,6 +22,7 @@ from strongroom.services.secretsmanager.filters import Searchable, compile_filte
 from strongroom.services.secretsmanager.records import SecretRecord
 from strongroom.services.secretsmanager.repository import ORDERS
 from strongroom.services.secretsmanager.service import Operation, SecretsManager
+from strongroom.services.time_keys import time_key
 
 SCAN_BUDGET = 2_000
 _SORT_FIELDS = {"last-changed-date": "last_changed", "last-accessed-date": "last_accessed"}
@@ -55,7 +56,7 @@ def _sorted_in_memory(
     entries = []
     for record in sm.repository.all_in(caller.account_id, caller.region):
         moment = getattr(record, field) or 0.0
-        entries.append((f"{round(moment * 1000):015d}.{record.secret_id}", record.name))
+        entries.append((f"{time_key(moment)}.{record.secret_id}", record.name))
     entries.sort(reverse=order.endswith("-desc"))
     for key, name in entries:
         if after is None or (key < after if order.endswith("-desc") else key > after):

@@ -24,16 +24,10 @@ import orjson
 
 from strongroom.barrier import CachedView, View
 from strongroom.services.secretsmanager.records import SealedValue, SecretRecord
-
-_MS_DIGITS = 15
-_MS_LIMIT = 10**_MS_DIGITS - 1
+from strongroom.services.time_keys import millis, time_key, time_key_desc
 
 ORDERS = ("created", "created-desc", "name", "name-desc")
 """The orders `ordered` can list in; others are sorted in memory by the caller."""
-
-
-def _ms(moment: float) -> int:
-    return int(min(max(round(moment * 1000), 0), _MS_LIMIT))
 
 
 def invert(text: str) -> str:
@@ -46,10 +40,9 @@ def invert(text: str) -> str:
 
 
 def _index_keys(record: SecretRecord) -> dict[str, str]:
-    ms = _ms(record.created)
     return {
-        "created": f"{ms:0{_MS_DIGITS}d}.{record.secret_id}",
-        "created-desc": f"{_MS_LIMIT - ms:0{_MS_DIGITS}d}.{record.secret_id}",
+        "created": f"{time_key(record.created)}.{record.secret_id}",
+        "created-desc": f"{time_key_desc(record.created)}.{record.secret_id}",
         "name-desc": invert(record.name),
     }
 
@@ -148,7 +141,7 @@ class SecretsRepository:
     @staticmethod
     def _due_path(record: SecretRecord) -> str:
         assert record.deletion_date is not None
-        return f"due/{_ms(record.deletion_date):0{_MS_DIGITS}d}/{record.secret_id}"
+        return f"due/{time_key(record.deletion_date)}/{record.secret_id}"
 
     def schedule_purge(self, record: SecretRecord) -> None:
         """Note that `record` is to be destroyed at its deletion date."""
@@ -164,7 +157,7 @@ class SecretsRepository:
         """(entry path, (account, region, name)) of each secret whose deletion date has
         passed, oldest first; stops at the first that is not due."""
         for path, where in self._view.scan("due/"):
-            if int(path.split("/", 2)[1]) > _ms(now):
+            if int(path.split("/", 2)[1]) > millis(now):
                 return
             account, region, name = orjson.loads(where)
             yield path, (account, region, name)

@@ -10,9 +10,10 @@ ciphertext (base64), exactly what GetParameter without decryption returns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
+
+from strongroom.services.ssm.names import parameter_arn
 
 STRING = "String"
 STRING_LIST = "StringList"
@@ -83,22 +84,3 @@ class ParameterRecord:
         fields = orjson.loads(data)
         fields["current"] = VersionRecord(**fields["current"])
         return cls(**fields)
-
-
-def parameter_arn(partition: str, region: str, account: str, name: str) -> str:
-    """A parameter's ARN, as AWS writes it (one slash after `parameter`)."""
-    return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.removeprefix('/')}"
-
-
-def parameter_shape(record: ParameterRecord, version: VersionRecord, value: str) -> dict[str, Any]:
-    """GetParameter's `Parameter` for `version`, showing `value` (decrypted or not)."""
-    shape: dict[str, Any] = {
-        "Name": record.name,
-        "Type": version.type,
-        "Value": value,
-        "Version": version.version,
-        "LastModifiedDate": version.modified,
-        "ARN": record.arn,
-        "DataType": version.data_type,
-    }
-    return shape

@@ -19,12 +19,7 @@ from contextlib import AbstractContextManager
 from strongroom.barrier import CachedView, View
 from strongroom.services.ssm.names import canonical_name
 from strongroom.services.ssm.records import ParameterRecord, VersionRecord
-
-_MS_DIGITS = 15
-
-
-def _ms(moment: float) -> int:
-    return int(min(max(round(moment * 1000), 0), 10**_MS_DIGITS - 1))
+from strongroom.services.time_keys import millis, time_key
 
 
 class ParametersRepository:
@@ -107,7 +102,7 @@ class ParametersRepository:
     @staticmethod
     def _due_path(when: float, kind: str, record: ParameterRecord) -> str:
         where = f"{record.account}/{record.region}/{record.name}"
-        return f"due/{_ms(when):0{_MS_DIGITS}d}/{kind}/{where}"
+        return f"due/{time_key(when)}/{kind}/{where}"
 
     def schedule(self, when: float, kind: str, record: ParameterRecord) -> str:
         """Note work of `kind` on `record` due at `when`; the entry's path."""
@@ -124,6 +119,6 @@ class ParametersRepository:
         first entry not yet due."""
         for path, _ in self._view.scan("due/"):
             _, ms, kind, account, region, name = path.split("/", 5)
-            if int(ms) > _ms(now):
+            if int(ms) > millis(now):
                 return
             yield path, kind, account, region, name

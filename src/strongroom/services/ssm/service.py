@@ -20,8 +20,8 @@ from strongroom.services.caller import Caller
 from strongroom.services.kms_envelope import KmsEnvelope
 from strongroom.services.plugin import Operation as Operation  # re-exported to the operations
 from strongroom.services.plugin import ServicePlugin
-from strongroom.services.ssm.names import is_well_formed
-from strongroom.services.ssm.records import ParameterRecord, parameter_arn
+from strongroom.services.ssm.names import is_well_formed, parameter_arn
+from strongroom.services.ssm.records import ParameterRecord
 from strongroom.services.ssm.repository import ParametersRepository
 
 Emit = Callable[[dict[str, Any]], None]
