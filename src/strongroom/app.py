@@ -26,12 +26,21 @@ from strongroom.config import DEV_ACCOUNT_ID, Config, ConfigError
 from strongroom.crypto import certs, system_random
 from strongroom.errors import UnrecognizedClientException
 from strongroom.events import Deliverer, Outbox, Webhook, post
-from strongroom.identity import AccessKey, AccessKeyStore, Principal, dev_access_key
+from strongroom.functions import invoke as invoke_function
+from strongroom.identity import (
+    AccessKey,
+    AccessKeyStore,
+    FunctionCredentials,
+    Principal,
+    SessionStore,
+    dev_access_key,
+)
 from strongroom.keystores import KeyStore, SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
+from strongroom.policy import AllowAuthenticated, Authorizer
 from strongroom.scheduler import Scheduler
 from strongroom.seal import DevKeySeal, SealConfig, ShamirSeal
 from strongroom.services import Caller, ServicePlugin
+from strongroom.services import awslambda as lambda_service
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as secretsmanager_service
 from strongroom.services import ssm as ssm_service
@@ -44,20 +53,68 @@ log = logging.getLogger("strongroom")
 KEYSTORE_PREFIX = "keystores/"
 EVENTS_PREFIX = "events/"
 DEV_KEY_FILE = "dev-unseal.key"
+FUNCTIONS_PATH = b"/2015-03-31/functions"
+CODE_UPLOAD_BYTES = 70 * 1024 * 1024
+"""Lambda's CreateFunction request limit (a 50 MB zip, base64-encoded in JSON)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceWiring:
+    """What services need from the process beyond storage, keys and time."""
+
+    emit: Emit | None
+    """Where services that report changes hand their events (the outbox), if anywhere."""
+    functions: FunctionCredentials
+    """Credentials for each function invocation."""
+    endpoint_url: str
+    """How a function process reaches this server."""
+    ca_bundle: str | None
+    allow_function_code: bool
+    authorizer: Authorizer
+    is_leader: Callable[[], bool]
 
 
 def services(
-    barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, emit: Emit | None
+    barrier: Barrier, keystores: Mapping[str, KeyStore], clock: Clock, wiring: ServiceWiring
 ) -> list[ServicePlugin]:
-    """Every AWS service this server speaks: adding one is one line here. Services that
-    report changes hand their events to `emit` (the outbox)."""
+    """Every AWS service this server speaks: adding one is one line here."""
     kms = kms_service.plugin(barrier, keystores, clock, system_random)
-    secrets = secretsmanager_service.plugin(barrier, kms, clock, system_random)
+    functions = lambda_service.plugin(
+        barrier,
+        clock,
+        system_random,
+        invoke=invoke_function,
+        credentials=wiring.functions,
+        endpoint_url=wiring.endpoint_url,
+        ca_bundle=wiring.ca_bundle,
+        allow_code=wiring.allow_function_code,
+    )
+    secrets = secretsmanager_service.plugin(
+        barrier,
+        kms,
+        clock,
+        system_random,
+        functions,
+        authorizer=wiring.authorizer,
+        is_leader=wiring.is_leader,
+    )
     return [
         kms,
+        functions,
         secrets,
-        ssm_service.plugin(barrier, kms, clock, system_random, emit, secrets),
+        ssm_service.plugin(barrier, kms, clock, system_random, wiring.emit, secrets),
     ]
+
+
+def own_endpoint(config: Config) -> tuple[str, str | None]:
+    """(URL, CA bundle or None) at which a function process on this host reaches the
+    server: loopback when it listens on every address; the CA `operator init` made."""
+    host = "127.0.0.1" if config.host in ("0.0.0.0", "", "localhost") else config.host
+    host = "[::1]" if host == "::" else f"[{host}]" if ":" in host else host
+    if config.dev:
+        return f"http://{host}:{config.port}", None
+    ca = config.tls_dir / "ca.pem"
+    return f"https://{host}:{config.port}", str(ca) if config.tls_cert is None else None
 
 
 def _events(
@@ -124,7 +181,7 @@ def _forget_secrets(
 def _bind(plugin: ServicePlugin) -> ServiceBinding:
     model = ServiceModel.load(plugin.model)
     model.compile_all()  # validators built now, not on a first request
-    return ServiceBinding(model, plugin.operations, plugin.context)
+    return ServiceBinding(model, plugin.operations, plugin.context, plugin.blocking)
 
 
 def open_storage(config: Config) -> Storage:
@@ -138,18 +195,32 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     storage = storage or open_storage(config)
     clock = Clock(config.dev_clock_offset)
     barrier = Barrier(storage, system_random)
-    access_keys = AccessKeyStore(View(barrier, "identity/"), system_random, clock)
+    # Temporary credentials expire on real time, as signatures are checked (see below).
+    sessions = SessionStore(View(barrier, "identity/"), system_random, Clock().now)
+    access_keys = AccessKeyStore(
+        View(barrier, "identity/"), system_random, clock, sessions=sessions
+    )
     software = SoftwareKeyStore(View(barrier, f"{KEYSTORE_PREFIX}software/"), system_random)
     keystores: dict[str, KeyStore] = {software.name: software}
     emit, deliverer = _events(  # delivers while this process leads and is unsealed
         barrier, config, clock, lambda: scheduler.is_leader() and not operator.is_sealed()
     )
-    plugins = services(barrier, keystores, clock, emit)
+    endpoint_url, ca_bundle = own_endpoint(config)
+    authorizer = AllowAuthenticated()
+    wiring = ServiceWiring(
+        emit,
+        FunctionCredentials(sessions),
+        endpoint_url,
+        ca_bundle,
+        config.dev or config.allow_function_code,
+        authorizer,
+        lambda: scheduler.is_leader(),
+    )
+    plugins = services(barrier, keystores, clock, wiring)
     # Signatures are checked against the real time even when a dev clock offset moves
     # the services' clock: clients sign with their own real clocks, so a shifted verifier
     # would refuse every SDK request as skewed.
     verifier = SigV4Verifier(access_keys.secret_for, Clock().now)
-    authorizer = AllowAuthenticated()
     shared = config.workers > 1
     # With several processes, old key terms outlive a rotation by a grace period, so that
     # a request begun under the old keyring has finished before its term is deleted.
@@ -192,6 +263,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         [
             barrier.refresh_data_version,
             *(job for plugin in plugins for job in plugin.jobs),
+            sessions.purge_expired,  # credentials of invocations a crash cut short
             rotation.resume,  # an interrupted key-term rotation goes on
             barrier.settle_scrub,  # a scrub readers held up earlier
             *([deliverer.wake] if deliverer else []),  # events other processes emitted
@@ -240,7 +312,17 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         AccessKeyRoutes(access_keys),
         set_dev_clock if config.dev else None,
     )
-    asgi = StrongroomAsgi(dispatcher, sys_routes, config.max_body_bytes, on_startup, on_shutdown)
+    # Function code uploads may be as large as AWS takes them (a 50 MB zip, base64 in
+    # JSON), but only where code uploads are allowed at all.
+    code_uploads = (FUNCTIONS_PATH, CODE_UPLOAD_BYTES) if wiring.allow_function_code else None
+    asgi = StrongroomAsgi(
+        dispatcher,
+        sys_routes,
+        config.max_body_bytes,
+        on_startup,
+        on_shutdown,
+        large_bodies=code_uploads,
+    )
     return Strongroom(
         config,
         storage,

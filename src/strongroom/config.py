@@ -95,8 +95,11 @@ class Config:
     scheduler_interval: float = 60.0
     max_body_bytes: int = 1 << 20
     dev_clock_offset: float = 0.0
-    log_level: str = "warning"
+    log_level: str = "info"
     webhooks: tuple[WebhookConfig, ...] = ()
+    allow_function_code: bool = False
+    """Production: whether the Lambda API may create or update function code (it runs on
+    this host). Dev mode always may."""
 
     @property
     def database_path(self) -> Path:

@@ -314,3 +314,33 @@ class UnsupportedParameterType(StrongroomError):
 
 class InternalServerError(StrongroomError):
     """Parameter Store's own internal error name."""
+
+
+# --- Lambda (the function API rotation uses) -----------------------------------------------
+
+
+class ResourceConflictException(StrongroomError):
+    """A function of that name exists, or the function is being changed."""
+
+
+class InvalidParameterValueException(StrongroomError):
+    """A Lambda parameter value is not valid (runtime, handler, zip, ...)."""
+
+
+class CodeStorageExceededException(StrongroomError):
+    """The function's code is larger than Strongroom accepts."""
+
+
+class ServiceException(StrongroomError):
+    """Lambda's own internal error name."""
+
+
+class TooManyRequestsException(StrongroomError):
+    """Too many invocations running at once."""
+
+
+# --- temporary credentials ------------------------------------------------------------------
+
+
+class ExpiredTokenException(AuthenticationError):
+    """The session token of temporary credentials has expired."""

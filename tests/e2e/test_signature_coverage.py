@@ -24,6 +24,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from tests.e2e.harness import ACCESS_KEY, REGION, SECRET_KEY, ServerProcess
 
@@ -175,10 +176,15 @@ def test_an_unsigned_request_time_is_refused(server: ServerProcess, key: str) ->
     assert key_state(server, key) == ENABLED
 
 
-def test_boto3_still_works_with_a_session_token(server: ServerProcess) -> None:
+def test_a_session_token_on_a_long_term_key_is_refused(server: ServerProcess) -> None:
+    """As AWS answers it: a session token belongs to temporary credentials (see
+    identity/sessions.py); with an access key's own id it is an invalid token."""
+    keys_before = server.client("kms").list_keys()["Keys"]
     kms = server.client("kms", aws_session_token="a-session-token")
-    key_id = kms.create_key(Description="boto3")["KeyMetadata"]["KeyId"]
-    blob = kms.encrypt(KeyId=key_id, Plaintext=b"hello")["CiphertextBlob"]
-    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"hello"
-    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
-    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    with pytest.raises(ClientError) as refused:
+        kms.create_key(Description="boto3")
+    assert refused.value.response["Error"] == {
+        "Code": "UnrecognizedClientException",
+        "Message": "The security token included in the request is invalid.",
+    }
+    assert server.client("kms").list_keys()["Keys"] == keys_before

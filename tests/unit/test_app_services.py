@@ -20,6 +20,7 @@ from strongroom.config import Config
 from strongroom.errors import ServiceUnavailable
 from strongroom.keystores import KeyStore
 from strongroom.services import Caller, ServicePlugin
+from strongroom.services import awslambda as lambda_service
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as sm_service
 from strongroom.services import ssm as ssm_service
@@ -90,14 +91,17 @@ def _signed(service: str, target: str, body: bytes) -> list[tuple[bytes, bytes]]
 def test_each_service_hands_app_everything_it_wires(tmp_path: Path) -> None:
     app = build(Config(data_dir=tmp_path, dev=True).check())
     try:
-        kms, secrets, parameters = app.services
+        kms, functions, secrets, parameters = app.services
         assert kms.model == "kms" and kms.prefixes == (kms_service.PREFIX,)
+        assert functions.model == "lambda" and functions.prefixes == (lambda_service.PREFIX,)
+        assert functions.operations is lambda_service.OPERATIONS
         assert kms.operations is kms_service.OPERATIONS
         assert isinstance(kms.context, kms_service.Kms) and len(kms.jobs) == 1
         assert secrets.model == "secretsmanager"
         assert secrets.prefixes == (sm_service.PREFIX,)
         assert secrets.operations is sm_service.OPERATIONS
-        assert isinstance(secrets.context, sm_service.SecretsManager) and len(secrets.jobs) == 1
+        assert isinstance(secrets.context, sm_service.SecretsManager)
+        assert len(secrets.jobs) == 2  # deletion windows, rotations
         assert parameters.model == "ssm" and parameters.prefixes == (ssm_service.PREFIX,)
         assert parameters.operations is ssm_service.OPERATIONS and len(parameters.jobs) == 1
     finally:

@@ -1,22 +1,31 @@
-"""The application: routes, body limits, request ids.
+"""The application: routes, body limits, request ids, the worker threads of blocking calls.
 
     POST /  with X-Amz-Target  -> AWS JSON 1.1 services (api.aws.dispatch)
+    /<api version>/...         -> REST-JSON services: Lambda's /2015-03-31/functions/...
     /sys/*                     -> operator API (api.sys.routes)
     POST /moto-api/reset       -> dev mode only: wipe all service state
 
-`answer` is the whole of it, synchronous: a request read in full in, an `Answer` out. The
-server's HTTP/1.1 protocol (`http1`) calls it directly; the ASGI interface around it
+`answer` is the whole of it, synchronous: a request read in full in, an `Answer` out, or
+a `Deferred` for an operation that must not run on the event loop (it may wait on this
+same server): its `run()` goes to `run_deferred`, a bounded pool of worker threads. The
+server's HTTP/1.1 protocol (`http1`) calls `answer` directly; the ASGI interface around it
 serves the lifespan (start-up and shut-down hooks) and any other ASGI server. Bodies over
 `max_body_bytes` are refused before they are read in full.
+
+Invariant: an X-Amz-Target request never pays for the other routes (it is the first
+test); the REST test is one set lookup, before the operator routes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any, NamedTuple
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import unquote
 
+from strongroom.api.answer import Answer, Deferred
 from strongroom.api.aws import errors as wire_errors
 from strongroom.api.aws.dispatch import AwsDispatcher
 from strongroom.api.aws.json_protocol import encode_error
@@ -29,17 +38,13 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
+__all__ = ["BLOCKING_THREADS", "Answer", "Deferred", "StrongroomAsgi"]
+
 _TOO_LARGE = encode_error(RequestTooLargeError.code, "Request body is too large.")
 _AWS_JSON = b"application/x-amz-json-1.1"
 
-
-class Answer(NamedTuple):
-    """What goes back for one request."""
-
-    status: int
-    content_type: bytes
-    body: bytes
-    request_id: str
+BLOCKING_THREADS = 16
+"""Worker threads for blocking operations (Lambda invocations), per process: more wait."""
 
 
 class _RequestIds:
@@ -66,13 +71,19 @@ class StrongroomAsgi:
         on_startup: Callable[[], Awaitable[None]] | None = None,
         on_shutdown: Callable[[], Awaitable[None]] | None = None,
         random: RandomBytes = system_random,
+        blocking_threads: int = BLOCKING_THREADS,
+        large_bodies: tuple[bytes, int] | None = None,
     ) -> None:
+        """`large_bodies`: (path prefix, limit) of the one route whose bodies may exceed
+        `max_body_bytes` (Lambda's function code uploads, when code uploads are allowed)."""
         self._aws = aws
         self._sys = sys_routes
         self._max_body = max_body_bytes
+        self._large = large_bodies
         self._on_startup = on_startup
         self._on_shutdown = on_shutdown
         self._ids = _RequestIds(random)
+        self._blocking = ThreadPoolExecutor(blocking_threads, "strongroom-blocking")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -91,12 +102,20 @@ class StrongroomAsgi:
             elif message["type"] == "lifespan.shutdown":
                 if self._on_shutdown is not None:
                     await self._on_shutdown()
+                self._blocking.shutdown(wait=False)  # connections have closed by now
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
     @property
     def max_body_bytes(self) -> int:
         """Request bodies larger than this are refused (413) before they are read in full."""
+        return self._max_body
+
+    def body_limit(self, raw_path: bytes) -> int:
+        """The body limit for a request to `raw_path` without X-Amz-Target."""
+        large = self._large
+        if large is not None and raw_path.startswith(large[0]):
+            return max(large[1], self._max_body)
         return self._max_body
 
     def answer(
@@ -108,22 +127,36 @@ class StrongroomAsgi:
         body: bytes,
         target: str | None,
         client: str | None = None,
-    ) -> Answer:
+    ) -> Answer | Deferred:
         """The whole answer to one request whose body was read in full; never raises.
 
         `headers` are (lowercase name, value) pairs as sent; `target` is X-Amz-Target;
         `client` is the peer's address, when known (operator calls are rate-limited by it).
+        A `Deferred` answer is computed by `run_deferred`, off the event loop.
         """
         request_id = self._ids.next()
         raw = raw_path.decode("utf-8", "surrogateescape")
         if target is not None and method == "POST":
-            response = self._aws.handle(target, method, raw, query, headers, body, request_id)
-            return Answer(response.status, _AWS_JSON, response.body, request_id)
+            return self._aws.handle(target, method, raw, query, headers, body, request_id)
+        if self._aws.serves_rest(raw):
+            return self._aws.handle_rest(method, raw, query, headers, body, request_id)
         path = unquote(raw) if "%" in raw else raw
         status, payload = self._sys.handle(
             method, path, raw, query, headers, body, request_id, client
         )
         return Answer(status, b"application/json", payload, request_id)
+
+    def run_deferred(
+        self, deferred: Deferred, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[Answer]:
+        """`deferred.run()` in a worker thread; the future completes on `loop`. Once the
+        pool is shut down (the lifespan ended), the answer is a 503 at once."""
+        try:
+            return loop.run_in_executor(self._blocking, deferred.run)
+        except RuntimeError:  # cannot schedule new futures after shutdown
+            future: asyncio.Future[Answer] = loop.create_future()
+            future.set_result(self.error(503, "ServiceUnavailableException", "Shutting down."))
+            return future
 
     def too_large(self) -> Answer:
         """The answer to a request whose body is over the limit."""
@@ -149,21 +182,24 @@ class StrongroomAsgi:
             elif name == b"content-length":
                 short = value.isdigit() and len(value) <= 18  # int() refuses 4300+ digits
                 declared = int(value) if short else self._max_body + 1 if value.isdigit() else 0
-        body = None if declared > self._max_body else await self._read_body(receive)
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+        limit = self._max_body if target is not None else self.body_limit(raw_path)
+        body = None if declared > limit else await self._read_body(receive, limit)
         if body is None:
             await _respond(send, self.too_large())
             return
-        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         query = scope["query_string"]
         client = scope.get("client")
         peer = client[0] if client else None
         answer = self.answer(scope["method"], raw_path, query, headers, body, target, peer)
+        if isinstance(answer, Deferred):
+            answer = await self.run_deferred(answer, asyncio.get_running_loop())
         await _respond(send, answer)
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
+    async def _read_body(self, receive: Receive, limit: int) -> bytes | None:
         message = await receive()
         body = message.get("body", b"")
-        if len(body) > self._max_body:
+        if len(body) > limit:
             return None
         if not message.get("more_body"):
             return body  # type: ignore[no-any-return]
@@ -173,7 +209,7 @@ class StrongroomAsgi:
             message = await receive()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self._max_body:
+            if size > limit:
                 return None
             parts.append(chunk)
             if not message.get("more_body"):
@@ -181,15 +217,14 @@ class StrongroomAsgi:
 
 
 async def _respond(send: Send, answer: Answer) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": answer.status,
-            "headers": [
-                (b"content-type", answer.content_type),
-                (b"content-length", str(len(answer.body)).encode()),
-                (b"x-amzn-requestid", answer.request_id.encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", answer.content_type),
+        (b"content-length", str(len(answer.body)).encode()),
+        (b"x-amzn-requestid", answer.request_id.encode()),
+    ]
+    if answer.headers:
+        for line in answer.headers.split(b"\r\n")[:-1]:
+            name, _, value = line.partition(b": ")
+            headers.append((name.lower(), value))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})

@@ -1,14 +1,25 @@
 """HTTP/1.1 connections, parsed by httptools, answered by `StrongroomAsgi.answer` in place.
 
 uvicorn still runs the server (sockets, TLS, workers, signals, lifespan, graceful
-shutdown); this is the protocol it is given for each connection. Every Strongroom answer is
-computed synchronously, so a request needs no ASGI task, no message dicts and no awaits:
-when its last byte is parsed it is answered, head and body in one write: about 15 µs of
-CPU per request less than uvicorn's ASGI protocol (bench/kms_load.py).
+shutdown); this is the protocol it is given for each connection. Almost every Strongroom
+answer is computed synchronously, so a request needs no ASGI task, no message dicts and no
+awaits: when its last byte is parsed it is answered, head and body in one write: about
+15 µs of CPU per request less than uvicorn's ASGI protocol (bench/kms_load.py).
+
+Deferred answers: an operation that may wait on this same server (Lambda's Invoke runs a
+function that calls back over HTTP) is answered with a `Deferred`, run in the app's worker
+threads (`run_deferred`) while the loop serves everyone else. Until its answer is written
+the connection is "waiting": reading pauses; whatever the parser still finishes in bytes
+already received (pipelined requests, a 100 Continue, an error answer, a close) is queued
+and done in order after it, so answers keep the order of their requests; the idle and
+request timeouts do not run (the client is waiting on us); a shutdown closes the
+connection after that answer; a client that half-closes still gets it. The fast path pays
+for this with one test of `_waiting` and one `isinstance`.
 
 What a connection does:
 - Keep-alive as an HTTP/1.1 request asks (HTTP/1.0 connections close after one answer);
-  pipelined requests are answered in order, each as soon as it is complete.
+  pipelined requests are answered in order, each as soon as it is complete (or, behind a
+  deferred answer, as soon as that one is written).
 - A body over the limit, declared or chunked, gets 413 at once; the rest of it is read and
   dropped (up to `_DISCARD_LIMIT`) so the client, still sending, gets to read the 413, and
   then the connection closes. `Expect: 100-continue` is answered at once.
@@ -41,12 +52,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 
 import httptools
 
-from strongroom.api.asgi import Answer, StrongroomAsgi
+from strongroom.api.asgi import Answer, Deferred, StrongroomAsgi
 
 __all__ = ["MAX_HEADER_BYTES", "REQUEST_TIMEOUTS", "StrongroomHttpProtocol"]
 
@@ -64,7 +76,7 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 _HEAD = (
-    b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\nx-amzn-requestid: %s\r\n%s\r\n"
+    b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\nx-amzn-requestid: %s\r\n%s%s\r\n"
 )
 
 
@@ -75,6 +87,7 @@ def _head(answer: Answer, length: int, close: bool) -> bytes:
         answer.content_type,
         length,
         answer.request_id.encode("ascii"),
+        answer.headers,
         b"connection: close\r\n" if close else b"",
     )
 
@@ -150,6 +163,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         "_connections",
         "_declared",
         "_done",
+        "_eof",
         "_expect_continue",
         "_framing",
         "_head_ended",
@@ -160,6 +174,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         "_in_head",
         "_in_request",
         "_last_data",
+        "_limit",
         "_loop",
         "_max_body",
         "_oversized",
@@ -171,6 +186,8 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         "_timer",
         "_transport",
         "_url",
+        "_waiting",
+        "_write_paused",
     )
 
     def __init__(
@@ -187,6 +204,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         self._request_deadline = REQUEST_TIMEOUTS * self._idle_timeout
         self._request_started = 0.0
         self._max_body = self._app.max_body_bytes
+        self._limit = self._max_body  # this request's body limit (see `body_limit`)
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -209,6 +227,10 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         self._framing = _UNFRAMED  # which of Content-Length, Transfer-Encoding was sent
         self._expect_continue = False
         self._client: str | None = None  # the peer's IP address, when it has one
+        # A deferred answer is being computed: what must follow it, in order (else None).
+        self._waiting: list[Callable[[], None]] | None = None
+        self._write_paused = False  # the client is not reading its answers
+        self._eof = False  # the client half-closed while an answer was deferred
 
     @property
     def receiving(self) -> bool:
@@ -263,22 +285,28 @@ class StrongroomHttpProtocol(asyncio.Protocol):
                 self._fail(431, "Request header fields are too large.")
 
     def eof_received(self) -> bool | None:
-        return None  # the transport closes itself
+        if self._waiting is None:
+            return None  # the transport closes itself
+        self._eof = True  # keep it open for the answers still owed, then close
+        return True
 
     def pause_writing(self) -> None:
         """The client reads its answers too slowly: stop reading its requests."""
+        self._write_paused = True
         if self._transport is not None:
             self._transport.pause_reading()
 
     def resume_writing(self) -> None:
-        if self._transport is not None:
+        self._write_paused = False
+        if self._transport is not None and self._waiting is None:
             self._transport.resume_reading()
 
     # --- uvicorn's server ------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Close now if idle, else once the request being received is answered."""
-        if self._in_request:
+        """Close now if idle, else once the request being received (or the deferred
+        answer being computed) is answered."""
+        if self._in_request or self._waiting is not None:
             self._closing = True
         else:
             self._close()
@@ -297,6 +325,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         self._body_bytes = 0
         self._target = None
         self._declared = 0
+        self._limit = self._max_body
         self._framing = _UNFRAMED
         self._expect_continue = False
 
@@ -348,10 +377,16 @@ class StrongroomHttpProtocol(asyncio.Protocol):
             raise _Ambiguous(_NOT_1_1)  # RFC 9112 6.1: its framing is faulty
         if self._parser.should_upgrade():
             self._fail(400, "Upgrade is not supported.")
-        elif self._declared > self._max_body:
+            return
+        if self._target is None:  # only a REST route may take more (code uploads)
+            self._limit = self._app.body_limit(self._url)
+        if self._declared > self._limit:
             self._refuse()
         elif self._expect_continue and self._transport is not None and self._http_1_1():
-            self._transport.write(_CONTINUE)
+            if self._waiting is not None:  # after the answers owed before it
+                self._waiting.append(partial(self._write_raw, _CONTINUE))
+            else:
+                self._transport.write(_CONTINUE)
 
     def on_body(self, body: bytes) -> None:
         if self._done or self._oversized:
@@ -361,7 +396,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
             if self._body_bytes > _DISCARD_LIMIT:
                 self._close()
             return
-        if self._body_bytes > self._max_body:
+        if self._body_bytes > self._limit:
             self._refuse()
             return
         self._body.append(body)
@@ -383,14 +418,85 @@ class StrongroomHttpProtocol(asyncio.Protocol):
             return
         raw_path, query = url.path or b"/", url.query or b""
         body = self._body[0] if len(self._body) == 1 else b"".join(self._body)
+        if self._waiting is not None:  # behind a deferred answer: answered after it
+            request = (method, raw_path, query, self._headers, body, self._target, keep_alive)
+            self._waiting.append(partial(self._respond, *request))
+            if not keep_alive:
+                self._done = True  # nothing after this request is answered
+            return
+        self._respond(method, raw_path, query, self._headers, body, self._target, keep_alive)
+
+    def _respond(
+        self,
+        method: str,
+        raw_path: bytes,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        target: str | None,
+        keep_alive: bool,
+    ) -> None:
+        """Answer one complete request now, or start its deferred answer."""
         try:
             answer = self._app.answer(
-                method, raw_path, query, self._headers, body, self._target, client=self._client
+                method, raw_path, query, headers, body, target, client=self._client
             )
         except Exception:  # answer never raises; this keeps a bug from killing the connection
             log.exception("internal error answering %s %r", method, raw_path)
             answer = self._app.internal_error()
-        self._send(answer, head_only=method == "HEAD", close=not keep_alive)
+        if isinstance(answer, Deferred):
+            self._defer(answer, method == "HEAD", not keep_alive)
+            return
+        transport = self._transport  # `_write`, inline: this is every request's path
+        if transport is None:
+            return
+        close = not keep_alive or self._closing
+        head = _head(answer, len(answer.body), close)
+        transport.write(head if method == "HEAD" else head + answer.body)
+        if close:
+            self._close()
+
+    # --- deferred answers ---------------------------------------------------------------
+
+    def _defer(self, deferred: Deferred, head_only: bool, close: bool) -> None:
+        """Compute `deferred` off the loop; until it is written, the connection waits."""
+        self._waiting = []
+        if close:
+            self._done = True  # nothing after this answer is answered
+        if self._transport is not None:
+            self._transport.pause_reading()
+        future = self._app.run_deferred(deferred, self._loop)
+        future.add_done_callback(partial(self._deferred_done, head_only=head_only, close=close))
+
+    def _deferred_done(
+        self, future: asyncio.Future[Answer], *, head_only: bool, close: bool
+    ) -> None:
+        """Write the deferred answer, then what waited behind it, in order."""
+        if future.cancelled():  # the loop is closing: nothing more will be written
+            return
+        try:
+            answer = future.result()
+        except Exception:  # run() never raises; this keeps a bug from killing the connection
+            log.exception("internal error in a deferred answer")
+            answer = self._app.internal_error()
+        waiting, self._waiting = self._waiting or [], None
+        now = self._loop.time()
+        self._last_data = now  # the timeouts restart: the client could not send meanwhile
+        if self._in_request:
+            self._request_started = now
+        self._write(answer, head_only, close or self._closing, False)
+        for index, step in enumerate(waiting):
+            transport = self._transport
+            if transport is None or transport.is_closing():
+                return  # closed after an answer: nothing else goes out
+            step()
+            if self._waiting is not None:  # deferred again: the rest wait behind it
+                self._waiting.extend(waiting[index + 1 :])
+                return
+        if self._eof:
+            self._close()
+        elif self._transport is not None and not self._write_paused:
+            self._transport.resume_reading()
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -400,15 +506,30 @@ class StrongroomHttpProtocol(asyncio.Protocol):
     def _send(
         self, answer: Answer, *, head_only: bool = False, close: bool = False, linger: bool = False
     ) -> None:
-        """Write one answer; with `close`, close after it (with `linger`, once the rest of
-        the request has been read and dropped, so the client gets to read the answer)."""
-        transport = self._transport
-        if transport is None or self._done or self._refused:
+        """Write one answer (behind any deferred one); with `close`, close after it (with
+        `linger`, once the rest of the request has been read and dropped, so the client
+        gets to read the answer)."""
+        if self._transport is None or self._done or self._refused:
             return  # a closing answer went out: never a second one
+        if self._waiting is not None:
+            self._waiting.append(partial(self._write, answer, head_only, close, linger))
+            if close and not linger:
+                self._done = True  # nothing after this answer is answered
+            return
+        self._write(answer, head_only, close, linger)
+
+    def _write(self, answer: Answer, head_only: bool, close: bool, linger: bool) -> None:
+        transport = self._transport
+        if transport is None:
+            return
         head = _head(answer, len(answer.body), close)
         transport.write(head if head_only else head + answer.body)
         if close and not linger:
             self._close()
+
+    def _write_raw(self, data: bytes) -> None:
+        if self._transport is not None:
+            self._transport.write(data)
 
     def _refuse(self) -> None:
         """413 now; the rest of the body is read and dropped (up to a limit), then close.
@@ -427,12 +548,18 @@ class StrongroomHttpProtocol(asyncio.Protocol):
 
     def _close(self) -> None:
         self._done = True
+        if self._waiting is not None:  # after the answers owed
+            self._waiting.append(self._close)
+            return
         if self._transport is not None and not self._transport.is_closing():
             self._transport.close()
 
     def _close_if_idle(self) -> None:
         transport = self._transport
         if transport is None:
+            return
+        if self._waiting is not None:  # not idle: we owe the client an answer
+            self._timer = self._loop.call_later(self._idle_timeout, self._close_if_idle)
             return
         now = self._loop.time()
         idle = now - self._last_data

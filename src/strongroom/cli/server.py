@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,6 +28,29 @@ def _exports(config: Config, access_key: str, secret: str, account: str) -> list
     ]
 
 
+def _logging(level: str) -> dict[str, Any]:
+    """uvicorn's logging, plus Strongroom's own loggers (the scheduler, rotations, the
+    function platform's START/END/REPORT lines and function output) on stderr at `level`,
+    with a timestamp."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging = copy.deepcopy(LOGGING_CONFIG)
+    logging["formatters"]["strongroom"] = {
+        "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+    }
+    logging["handlers"]["strongroom"] = {
+        "formatter": "strongroom",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    logging["loggers"]["strongroom"] = {
+        "handlers": ["strongroom"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return logging
+
+
 def _uvicorn_options(config: Config) -> dict[str, object]:
     from strongroom.api.http1 import StrongroomHttpProtocol
 
@@ -36,6 +61,7 @@ def _uvicorn_options(config: Config) -> dict[str, object]:
         "ws": "none",  # no WebSocket endpoint: http1 answers an Upgrade with 400
         "lifespan": "on",
         "log_level": config.log_level,
+        "log_config": _logging(config.log_level),
         "access_log": False,
         "server_header": False,
         "date_header": False,

@@ -1,4 +1,4 @@
-"""Principals and their access keys."""
+"""Principals, their access keys and temporary credentials."""
 
 from strongroom.identity.access_keys import (
     ACCESS_KEYS_PER_USER,
@@ -10,6 +10,7 @@ from strongroom.identity.access_keys import (
 )
 from strongroom.identity.dev_key import dev_access_key
 from strongroom.identity.principal import Principal
+from strongroom.identity.sessions import FunctionCredentials, Session, SessionStore
 
 __all__ = [
     "ACCESS_KEYS_PER_USER",
@@ -17,7 +18,10 @@ __all__ = [
     "INACTIVE",
     "AccessKey",
     "AccessKeyStore",
+    "FunctionCredentials",
     "LastUsed",
     "Principal",
+    "Session",
+    "SessionStore",
     "dev_access_key",
 ]

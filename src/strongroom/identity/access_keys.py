@@ -32,7 +32,7 @@ import base64
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -42,11 +42,15 @@ from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes, system_random
 from strongroom.errors import (
     DeleteConflictException,
+    ExpiredTokenException,
     IamLimitExceededException,
     NoSuchEntityException,
     StrongroomError,
 )
 from strongroom.identity.principal import Principal
+
+if TYPE_CHECKING:
+    from strongroom.identity.sessions import SessionStore
 
 log = logging.getLogger("strongroom.identity")
 
@@ -60,6 +64,8 @@ PERSIST_USE_SECONDS = 300.0
 _PREFIX = "access-keys/"
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _CACHE_LIMIT = 10_000
+_SESSION_ID_PREFIX = "ASIA"  # temporary credentials: see `identity.sessions`
+_EXPIRED = "The security token included in the request is expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +154,11 @@ class AccessKeyStore:
         random: RandomBytes = system_random,
         clock: Clock | None = None,
         persist_use_every: float = PERSIST_USE_SECONDS,
+        sessions: SessionStore | None = None,
     ) -> None:
+        """`sessions`: temporary credentials, which sign like keys but need their token."""
         self._view = view
+        self._sessions = sessions
         self._random = random
         self._clock = clock or Clock()
         self._persist_every = persist_use_every
@@ -161,7 +170,13 @@ class AccessKeyStore:
     # --- the hot path ----------------------------------------------------------------
 
     def find(self, access_key_id: str) -> AccessKey | None:
-        """The access key with this id, whatever its status, or None."""
+        """The access key with this id, whatever its status, or None; for a live session,
+        an Active key standing for the session's principal."""
+        if self._sessions is not None and access_key_id.startswith(_SESSION_ID_PREFIX):
+            session = self._sessions.find(access_key_id)
+            if session is None or self._sessions.is_expired(session):
+                return None
+            return AccessKey(session.principal, session.secret_access_key)
         version = self._view.data_version()
         if version != self._seen_version:  # another process committed: trust nothing held
             self._cache.clear()
@@ -177,13 +192,28 @@ class AccessKeyStore:
         self._remember(access_key_id, key)
         return key
 
-    def secret_for(self, access_key_id: str) -> str | None:
-        """The secret of an Active key, or None (unknown, inactive or deleted: for SigV4)."""
-        key = self.find(access_key_id)
-        return key.secret_access_key if key is not None and key.status == ACTIVE else None
+    def secret_for(self, access_key_id: str, session_token: bytes | None = None) -> str | None:
+        """The secret that signs for `access_key_id`, or None (for SigV4): an Active key's,
+        sent without a token, or a session's, sent with its own token; an expired
+        session's token raises ExpiredTokenException."""
+        if session_token is None:
+            key = self.find(access_key_id)
+            if key is None or key.status != ACTIVE or key.principal.role_session is not None:
+                return None
+            return key.secret_access_key
+        session = None if self._sessions is None else self._sessions.find(access_key_id)
+        if session is None or not session.token_matches(session_token):
+            return None
+        assert self._sessions is not None
+        if self._sessions.is_expired(session):
+            raise ExpiredTokenException(_EXPIRED)
+        return session.secret_access_key
 
     def note_use(self, access_key_id: str, region: str, service: str) -> None:
-        """Remember that the key just signed a request (see the module's invariants)."""
+        """Remember that the key just signed a request (see the module's invariants);
+        sessions are not noted (they live as long as one invocation)."""
+        if access_key_id.startswith(_SESSION_ID_PREFIX):
+            return
         now = self._clock.now()
         self._uses[access_key_id] = (now, region, service)
         last = self._persisted.get(access_key_id)
@@ -274,8 +304,10 @@ class AccessKeyStore:
         return found
 
     def forget_cache(self) -> None:
-        """Drop cached secrets (on seal)."""
+        """Drop cached secrets (on seal), the sessions' too."""
         self._cache.clear()
+        if self._sessions is not None:
+            self._sessions.forget_cache()
 
     # --- inside --------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-"""Runs leader-only jobs on an interval, inside the server's event loop.
+"""Runs leader-only jobs on an interval, off the server's event loop.
 
-Jobs are synchronous and short (one pass over the keys); they run on the loop so that
-they never race the request handlers for the caches. A failing pass is logged and retried
-on the next tick; state lives in storage, so restarts lose nothing.
+Jobs are synchronous; each tick runs them in order on a worker thread, so a slow job never
+delays a request. They share the services' caches with the request handlers as any
+writer does: each change is a transaction, and a rolled-back one forgets the caches. One
+tick runs at a time (the dev clock's tick waits for one under way). A failing job is
+logged and retried on the next tick; state lives in storage, so restarts lose nothing.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
+import threading
 from collections.abc import Callable
 
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes, system_random
-from strongroom.scheduler.lease import release, try_acquire
+from strongroom.scheduler.lease import holder_id, release, try_acquire
 from strongroom.storage.base import Storage
 
 log = logging.getLogger("strongroom.scheduler")
@@ -41,9 +43,10 @@ class Scheduler:
         self._interval = interval
         self._jobs = jobs
         self._is_ready = is_ready
-        self._holder = f"{os.getpid()}-{random(4).hex()}"
+        self._holder = holder_id(random(4).hex())
         self._task: asyncio.Task[None] | None = None
         self._leading = False
+        self._ticking = threading.Lock()
 
     def is_leader(self) -> bool:
         """Whether this process held the lease at its last tick (it runs the jobs)."""
@@ -51,6 +54,10 @@ class Scheduler:
 
     def run_once(self) -> bool:
         """One tick: run every job if ready and leading; True when jobs ran."""
+        with self._ticking:
+            return self._tick()
+
+    def _tick(self) -> bool:
         if not self._is_ready():
             return False
         self._leading = try_acquire(
@@ -68,10 +75,15 @@ class Scheduler:
     async def _loop(self) -> None:
         while True:
             try:
-                self.run_once()
+                await asyncio.to_thread(self.run_once)
             except Exception:
                 log.exception("scheduler tick failed")
             await asyncio.sleep(self._interval)
+
+    def _wait_for_tick(self) -> None:
+        """Return once no tick is under way (a cancelled loop leaves its thread running)."""
+        with self._ticking:
+            pass
 
     def start(self) -> None:
         """Begin ticking on the running event loop."""
@@ -85,6 +97,7 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            await asyncio.to_thread(self._wait_for_tick)
         if self._leading:
             self._leading = False
             try:

@@ -9,6 +9,9 @@ no HTTP and no botocore). Invariants:
 - `forget` drops every secret or record the service caches in memory; it runs when the
   process seals (and must not touch storage: the barrier is closed by then).
 - `jobs` run on the leader's scheduler ticks, in order, each after the tick's refresh.
+- `blocking` names operations that may wait on this same server (Lambda's Invoke runs a
+  function that calls back over HTTP): the server runs them in worker threads, off the
+  event loop, so they cannot deadlock it. Everything else runs on the loop.
 """
 
 from __future__ import annotations
@@ -42,3 +45,5 @@ class ServicePlugin:
     """After the dev reset deleted `prefixes`: drop what memory still holds of them."""
     jobs: tuple[Job, ...] = ()
     """Leader-only background work, run on every scheduler tick."""
+    blocking: frozenset[str] = frozenset()
+    """Operations (names as in `operations`) that must run off the event loop."""

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import subprocess
+import sys
+import time
 
 import orjson
 from tests.random_sources import ScriptedRandom
@@ -24,7 +28,7 @@ def test_the_lease_holder_id_comes_from_the_injected_random() -> None:
     assert random.exhausted()  # drawn once, at construction
     assert scheduler.run_once() and ran == ["job"]
     lease = orjson.loads(storage.get(LEASE_PATH) or b"")
-    assert lease["holder"] == f"{os.getpid()}-abcdef01"
+    assert lease["holder"] == f"{socket.gethostname()}/{os.getpid()}/abcdef01"
 
 
 def test_a_second_scheduler_on_the_same_storage_does_not_lead() -> None:
@@ -47,3 +51,31 @@ def test_a_clean_stop_hands_the_lease_to_the_next_process_at_once() -> None:
     assert not first.is_leader()
     assert second.run_once() and second.is_leader()
     assert ran == ["job", "job"]
+
+
+def _lease_of(storage: MemoryStorage, holder: str) -> None:
+    lease = {"holder": holder, "expires": time.time() + 3600}
+    storage.put(LEASE_PATH, orjson.dumps(lease))
+
+
+def test_a_lease_left_by_a_dead_process_of_this_host_is_taken_at_once() -> None:
+    """A server restarted after `kill -9` leads at once, not after its old lease lapses."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # reaped: its pid names no process now
+    storage, ran = MemoryStorage(), []
+    _lease_of(storage, f"{socket.gethostname()}/{gone.pid}/00000001")
+    assert _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x02"), ran).run_once()
+    assert ran == ["job"]
+
+
+def test_a_lease_of_a_live_process_or_another_host_is_respected() -> None:
+    storage, ran = MemoryStorage(), []
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as alive:
+        try:
+            _lease_of(storage, f"{socket.gethostname()}/{alive.pid}/00000001")
+            assert not _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x02"), ran).run_once()
+        finally:
+            alive.kill()
+    _lease_of(storage, "another-host/1/00000001")
+    assert not _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x03"), ran).run_once()
+    assert ran == []

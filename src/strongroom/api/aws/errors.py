@@ -2,6 +2,9 @@
 
 Deliberate errors (`StrongroomError`) keep their code and message. Anything else becomes
 the service's own internal-error code with only the request id: no traceback, no detail.
+REST services (`rest_status`) answer an error their model declares with the model's
+status, a failed authentication or authorization with 403 and an unknown path with 404;
+anything else as JSON services do.
 """
 
 from __future__ import annotations
@@ -27,13 +30,39 @@ _STATUS: dict[type[errors.StrongroomError], int] = {
     errors.InternalFailure: 500,
     errors.KMSInternalException: 500,
     errors.InternalServerError: 500,
+    errors.ExpiredTokenException: 403,
+    errors.ResourceConflictException: 409,
+    errors.CodeStorageExceededException: 400,
+    errors.ServiceException: 500,
+    errors.TooManyRequestsException: 429,
 }
 
 INTERNAL_ERROR_CODE = {
     "kms": "KMSInternalException",
     "secretsmanager": "InternalServiceError",
     "ssm": "InternalServerError",
+    "lambda": "ServiceException",
 }
+
+
+_REST_STATUS = {
+    errors.MissingAuthenticationToken.code: 403,
+    errors.IncompleteSignatureException.code: 403,
+    errors.InvalidSignatureException.code: 403,
+    errors.UnrecognizedClientException.code: 403,
+    errors.ExpiredTokenException.code: 403,
+    errors.AccessDeniedException.code: 403,
+    errors.UnknownOperationException.code: 404,
+}
+"""Where REST services (API Gateway-fronted, as Lambda) differ from JSON 1.1 ones."""
+
+
+def rest_status(code: str, status: int, declared: int | None) -> int:
+    """The status a REST service answers error `code` with: `declared` (the model's
+    `httpStatusCode`) if the model has the error, else its REST status, else `status`."""
+    if declared is not None:
+        return declared
+    return _REST_STATUS.get(code, status)
 
 
 def status_of(error: errors.StrongroomError) -> int:

@@ -13,7 +13,9 @@ Invariants:
   expected signature or the canonical request (it may echo what the client sent).
 - Header auth (Authorization + X-Amz-Date or Date) and presigned query auth
   (X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature) are both
-  accepted, never together. X-Amz-Security-Token is only data, but it must be signed.
+  accepted, never together. X-Amz-Security-Token (header, or query when presigned) goes
+  to `lookup_secret` with the key id: temporary credentials sign only with their own
+  token, and a long-term key never with one.
 - The signature covers everything the server acts on, in both forms: `host`, every
   `x-amz-*` header the request carries (X-Amz-Target names the operation, X-Amz-Date the
   time, X-Amz-Content-Sha256 the payload hash, X-Amz-Security-Token the session),
@@ -129,7 +131,8 @@ class Credential:
 
 
 class SigV4Verifier:
-    """Checks AWS4-HMAC-SHA256 signatures against secrets from `lookup_secret`."""
+    """Checks AWS4-HMAC-SHA256 signatures against secrets from `lookup_secret(access key
+    id, session token or None)`: temporary credentials sign only with their token."""
 
     __slots__ = (
         "_clock",
@@ -143,7 +146,7 @@ class SigV4Verifier:
 
     def __init__(
         self,
-        lookup_secret: Callable[[str], str | None],
+        lookup_secret: Callable[[str, bytes | None], str | None],
         clock: Callable[[], float],
         max_skew_seconds: int = 300,
     ) -> None:
@@ -188,7 +191,12 @@ class SigV4Verifier:
         stamp, when = self._request_time(auth.stamp)
         self._check_time(stamp, when, auth.expires)
         credential, scope = self._scope(auth.credential, stamp)
-        secret = self._lookup_secret(credential.access_key_id)
+        token = (
+            first.get(b"x-amz-security-token")
+            if not auth.presigned
+            else (first_value(pairs, b"X-Amz-Security-Token"))
+        )
+        secret = self._lookup_secret(credential.access_key_id, token)
         if secret is None:
             raise UnrecognizedClientException(_UNKNOWN_KEY)
         canonical = canonical_request(

@@ -14,7 +14,12 @@ pass; scalars are compiled by `validation_scalars`, errors worded by `validation
   [...]"); a container's own size errors come before its items'.
 - A value is echoed only when nothing in its shape is sensitive or a blob (blobs are never
   echoed, as KMS does): otherwise the message reads "Value at 'plaintext' failed ...".
-- JSON nulls count as absent; unknown members are dropped; document shapes pass through.
+- JSON nulls count as absent; unknown members are dropped; document shapes and `jsonvalue`
+  strings pass through.
+- A structure finds each member under `member_key`: its JSON name, or, for a REST request's
+  member bound to the URI, query string or headers, or its payload, a (location, name)
+  pair, which no JSON key can equal (so a body cannot stand in for a header). A payload
+  blob arrives as the body's bytes, not base64.
 
 Invariants: no message holds a sensitive value or blob bytes; decoders are memoized per
 (shape, hidden), recursive shapes included; compiling is idempotent and lock-free (a race
@@ -23,7 +28,7 @@ builds the same closures twice).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from strongroom.api.aws.validation_messages import (
@@ -42,7 +47,7 @@ from strongroom.api.aws.validation_scalars import (
     scalar_spec,
 )
 
-__all__ = ["Decoder", "ShapeCompiler"]
+__all__ = ["Decoder", "ShapeCompiler", "member_key"]
 
 Decoder = Callable[[Any, str, str, list[str]], Any]
 """(JSON value, parent path, member name, errors) -> converted value."""
@@ -61,6 +66,11 @@ class ShapeCompiler:
         """The members of structure `name`, as botocore models them."""
         members: Mapping[str, Any] = self._shapes[name].get("members", {})
         return members
+
+    def shape(self, name: str) -> Mapping[str, Any]:
+        """Shape `name` as botocore models it."""
+        shape: Mapping[str, Any] = self._shapes[name]
+        return shape
 
     def reaches(self, name: str, *, blobs: bool) -> bool:
         """Whether `name` or a shape inside it is sensitive (or, with `blobs`, a blob)."""
@@ -95,7 +105,9 @@ class ShapeCompiler:
         hidden = hidden or bool(shape.get("sensitive"))
         echo = not hidden and not self.reaches(name, blobs=True)
         kind = shape["type"]
-        if kind in SCALAR_TYPES:
+        if kind == "string" and shape.get("jsonvalue"):
+            found = _passthrough  # any JSON value (REST headers carry it as base64 JSON)
+        elif kind in SCALAR_TYPES:
             found = _scalar_decoder(kind, self.scalar(name), echo)
         elif kind in ("structure", "list", "map"):
             late: list[Decoder] = []
@@ -118,7 +130,7 @@ class ShapeCompiler:
         required = frozenset(shape.get("required", ()))
         members = tuple(
             (
-                ref.get("locationName", member),
+                member_key(shape, member, ref),
                 member,
                 member[:1].lower() + member[1:],
                 self.decoder(ref["shape"], hidden or bool(ref.get("sensitive"))),
@@ -211,6 +223,20 @@ class ShapeCompiler:
             return out
 
         return decode
+
+
+def member_key(structure: Mapping[str, Any], member: str, ref: Mapping[str, Any]) -> Hashable:
+    """The key under which a structure's decoder finds `member`: its JSON name, or a
+    (location, name) pair for a member bound to the URI, query string or headers (header
+    names lowercase) or to a REST payload ("payload", member)."""
+    location = ref.get("location")
+    if location is None:
+        if structure.get("payload") == member:
+            return ("payload", member)
+        key: str = ref.get("locationName", member)
+        return key
+    name = ref.get("locationName", member)
+    return (location, name.lower() if location in ("header", "headers") else name)
 
 
 def _children(shape: Mapping[str, Any]) -> list[Mapping[str, Any]]:

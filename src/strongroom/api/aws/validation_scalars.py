@@ -10,7 +10,8 @@ Invariants: a conversion takes a JSON value of the right type or raises
 base64 and leave as bytes; timestamps (epoch number or ISO 8601) as float epoch seconds;
 integers given as decimals are truncated, as Coral does. Patterns are Java regular
 expressions, translated once (`java_pattern`) and matched against the whole value; one
-that cannot be translated is a ValueError when its shape compiles. Nothing here keeps
+that cannot be translated is a ValueError when its shape compiles. (JSON never gives
+bytes: a blob given as bytes is a REST payload, taken as it is.) Nothing here keeps
 state beyond the compiled `Scalar`.
 """
 
@@ -144,6 +145,8 @@ def _boolean(value: Any) -> bool:
 
 def _blob(value: Any) -> bytes:
     if type(value) is not str:
+        if type(value) is bytes:  # a REST payload: the body itself, never base64
+            return value
         wrong_type(value, "a Blob")
     try:
         if len(value) % 4:  # pybase64 (SIMD; 12x faster at 4 KiB) would accept "AAAA="

@@ -17,7 +17,8 @@ from strongroom.services.kms.service import Kms, Operation
 from strongroom.services.plugin import ServicePlugin
 
 PREFIX = "kms/"
-"""Keys and aliases, by account and region (see `repository`)."""
+"""Keys and aliases, by account and region, and the scheduler's due index (see
+`repository` and `due_index`)."""
 
 OPERATIONS: dict[str, Operation] = {
     **keys.OPERATIONS,

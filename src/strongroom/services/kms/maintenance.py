@@ -1,21 +1,30 @@
 """Background upkeep of keys: destroy those past their deletion date, rotate those due.
 
-Run by the scheduler (leader only). Both steps are idempotent and restart-safe: state
-lives in the key records, so a job interrupted by a crash is simply done on the next run.
+Run by the scheduler (leader only). A pass reads only the due entries of the due index
+(`due_index`; the one-time `due_backfill` first, if this storage never had one), so its
+cost grows with the work due, not with the number of keys. Each entry is handled in its
+own transaction: the key is loaded, destroyed or rotated, and refiled or unfiled with it;
+an entry its record no longer names is stale and deleted. State lives in the records and
+the index, so a pass interrupted by a crash is simply finished by the next one. A key
+that fails does not hold up the keys due after it: the pass goes on and then raises the
+first failure.
 
-Destroyed means gone from the files too: a key store's `destroy` runs inside the pass's
-transaction, where storage cannot be scrubbed, so every pass ends (even one that failed
-part way) by asking each key store to `scrub`, once its transactions have committed. A
-store scrubs only when it owes one (it destroyed something, or the process just started),
-and a scrub that fails stays owed, so the next pass tries again; its error is the pass's.
+Destroyed means gone from the files too: a key store's `destroy` runs inside the
+entry's transaction, where storage cannot be scrubbed, so every pass ends (even one that
+failed part way) by asking each key store to `scrub`, once its transactions have
+committed. A store scrubs only when it owes one (it destroyed something, or the process
+just started), and a scrub that fails stays owed, so the next pass tries again; its
+error is the pass's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from strongroom.services.kms.due_backfill import backfill_due_index
+from strongroom.services.kms.due_index import DueEntry
 from strongroom.services.kms.keys import destroy_key
-from strongroom.services.kms.records import KeyRecord
 from strongroom.services.kms.rotation import rotate_if_due
 from strongroom.services.kms.service import Kms, is_past_deletion
 
@@ -26,41 +35,62 @@ class MaintenanceReport:
 
     destroyed: int = 0
     rotated: int = 0
+    backfilled: int = 0
+    """Keys filed in the due index by the one-time backfill."""
+    stale: int = 0
+    """Due entries deleted because their key was gone or filed elsewhere."""
 
 
 def run_maintenance(kms: Kms) -> MaintenanceReport:
-    """One pass over every key of every account and region, one transaction per change.
+    """One pass over the due keys of every account and region, one transaction each.
 
     Then (also if the pass raised) every key store scrubs what it destroyed.
     """
     report = MaintenanceReport()
     try:
-        _visit_keys(kms, report)
+        report.backfilled = backfill_due_index(kms)
+        _run_due(kms, report)
     finally:
         for keystore in kms.keystores.values():
             keystore.scrub()
     return report
 
 
-def _visit_keys(kms: Kms, report: MaintenanceReport) -> None:
-    for listed in list(kms.repository.all_keys()):
-        if not _needs_work(kms, listed):
-            continue
+def _run_due(kms: Kms, report: MaintenanceReport) -> None:
+    failure: Exception | None = None
+    for entry in list(kms.repository.due_index.due(kms.clock.now())):
         try:
-            with kms.repository.transaction():
-                record = kms.repository.load(listed.account, listed.region, listed.key_id)
-                if record is None:
-                    continue
-                if is_past_deletion(kms, record):
-                    destroy_key(kms, record)
-                    report.destroyed += 1
-                elif rotate_if_due(kms, record):
-                    report.rotated += 1
-        except BaseException:
-            kms.forget_caches()
-            raise
+            outcome = _run_one(kms, entry)
+        except Exception as error:  # the next keys still get their turn
+            failure = failure or error
+            continue
+        if outcome == "destroyed":
+            report.destroyed += 1
+        elif outcome == "rotated":
+            report.rotated += 1
+        elif outcome == "stale":
+            report.stale += 1
+    if failure is not None:
+        raise failure
 
 
-def _needs_work(kms: Kms, record: KeyRecord) -> bool:
-    due = record.next_rotation is not None and record.next_rotation <= kms.clock.now()
-    return is_past_deletion(kms, record) or (record.rotation_enabled and due)
+Outcome = Literal["destroyed", "rotated", "stale"] | None
+
+
+def _run_one(kms: Kms, entry: DueEntry) -> Outcome:
+    """Do what is due on the entry's key, in one transaction; what was done."""
+    try:
+        with kms.repository.transaction():
+            record = kms.repository.load(entry.account, entry.region, entry.key_id)
+            if record is None or not kms.repository.due_index.names(record, entry):
+                kms.repository.due_index.remove(entry)
+                return "stale"
+            if is_past_deletion(kms, record):
+                destroy_key(kms, record)  # takes its entry out
+                return "destroyed"
+            if rotate_if_due(kms, record):  # refiles it at its next rotation
+                return "rotated"
+            return None  # not quite due (the entry's time is rounded to the millisecond)
+    except BaseException:
+        kms.forget_caches()
+        raise

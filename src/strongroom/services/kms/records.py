@@ -1,7 +1,10 @@
 """What KMS keeps about a key and an alias, and how each is shown in AWS's shapes.
 
 Records are stored as JSON in the barrier. Material never appears here: a key names its
-key store and its current material version; the key store holds the bytes.
+key store and its current material version; the key store holds the bytes. A key record
+also remembers where the scheduler's due index files it (`due_at`, see `due_index`), so
+that a change of date takes the old entry out; records written before that field existed
+read as filed nowhere.
 """
 
 from __future__ import annotations
@@ -63,6 +66,19 @@ class KeyRecord:
     policy: str = ""
     key_manager: str = "CUSTOMER"
     """`AWS` for a service's managed key (`alias/aws/<service>`), else `CUSTOMER`."""
+    due_at: float | None = None
+    """The time the due index files the key under (None: not filed); kept by the
+    repository, equal to `due_time` whenever the record is saved."""
+
+    @property
+    def due_time(self) -> float | None:
+        """When the scheduler next has work on this key: its deletion date while pending
+        deletion, else its next automatic rotation while enabled with rotation on."""
+        if self.state == PENDING_DELETION:
+            return self.deletion_date
+        if self.state == ENABLED and self.rotation_enabled:
+            return self.next_rotation
+        return None
 
     @property
     def arn(self) -> str:

@@ -1,7 +1,9 @@
 """KMS records in the barrier, cached in memory for the hot path.
 
 Layout (inside the `kms/` view): `<account>/<region>/keys/<key id>` and
-`<account>/<region>/aliases/<alias name without "alias/">`.
+`<account>/<region>/aliases/<alias name without "alias/">`; and, across accounts, the
+scheduler's `due_index` (`due/<time>/<key id>`), which `save` and `remove` keep in step
+with the key records in the same transaction.
 Keys and aliases are each a `CachedView` (see `strongroom.barrier.cached_view` for how
 the caches follow this process's writes and, through the barrier's data version, those
 of other processes): reads come from the cache; writers `load` a fresh copy inside their
@@ -14,11 +16,17 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 
 from strongroom.barrier import CachedView, View
+from strongroom.services.kms.due_index import DueIndex
 from strongroom.services.kms.records import AliasRecord, KeyRecord
 
 
 def _key_path(account: str, region: str, key_id: str) -> str:
     return f"{account}/{region}/keys/{key_id}"
+
+
+def _is_key_path(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) == 4 and parts[2] == "keys"
 
 
 def _alias_path(account: str, region: str, alias_name: str) -> str:
@@ -32,6 +40,8 @@ class KmsRepository:
         self._view = view
         self._keys = CachedView(view, KeyRecord.from_bytes, KeyRecord.to_bytes)
         self._aliases = CachedView(view, AliasRecord.from_bytes, AliasRecord.to_bytes)
+        self.due_index = DueIndex(view)
+        """Keys by when the scheduler has work on them; `save` and `remove` file them."""
 
     def transaction(self) -> AbstractContextManager[object]:
         """One storage transaction that every barrier call in the block joins."""
@@ -41,6 +51,7 @@ class KmsRepository:
         """Drop every cached record (after state was wiped underneath)."""
         self._keys.forget()
         self._aliases.forget()
+        self.due_index.forget()
 
     # --- keys ---------------------------------------------------------------------
 
@@ -57,11 +68,21 @@ class KmsRepository:
         return self._keys.load(_key_path(account, region, key_id))
 
     def save(self, record: KeyRecord) -> None:
-        """Store the record durably, then let readers see it."""
+        """Store the record durably, filed in the due index by its dates, then let readers
+        see it. Inside the caller's transaction, so the record and its entry go together."""
+        self.due_index.refile(record)
         self._keys.save(_key_path(record.account, record.region, record.key_id), record)
 
+    def refile(self, record: KeyRecord) -> bool:
+        """Save `record` if the due index does not file it by its dates; True if it did."""
+        if record.due_at == record.due_time:
+            return False
+        self.save(record)
+        return True
+
     def remove(self, record: KeyRecord) -> None:
-        """Delete the key record."""
+        """Delete the key record and its due index entry."""
+        self.due_index.unfile(record)
         self._keys.remove(_key_path(record.account, record.region, record.key_id))
 
     def keys(
@@ -73,11 +94,16 @@ class KmsRepository:
         for _, record in self._keys.scan(prefix, start_after=after):
             yield record
 
-    def all_keys(self) -> Iterator[KeyRecord]:
-        """Every key of every account and region (for background jobs)."""
-        for path, data in self._view.scan(""):
-            if path.split("/", 3)[2:3] == ["keys"]:
-                yield KeyRecord.from_bytes(data)
+    def key_page(self, start_after: str | None, limit: int) -> tuple[list[KeyRecord], str | None]:
+        """The key records (from storage) among the next `limit` paths of the whole view
+        after `start_after`, and the path to continue after (None: the view ended).
+
+        A bounded piece of a walk over every key of every account and region, for the
+        one-time due index backfill; nothing else walks them all.
+        """
+        page = list(self._view.scan("", start_after=start_after, limit=limit))
+        records = [KeyRecord.from_bytes(data) for path, data in page if _is_key_path(path)]
+        return records, (page[-1][0] if len(page) == limit else None)
 
     # --- aliases ------------------------------------------------------------------
 

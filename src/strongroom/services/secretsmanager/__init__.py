@@ -7,25 +7,30 @@ plug-in it is given), never its storage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
+from strongroom.policy import AllowAuthenticated, Authorizer
 from strongroom.services.caller import Caller
 from strongroom.services.kms_envelope import KmsEnvelope
-from strongroom.services.plugin import ServicePlugin
+from strongroom.services.plugin import Job, ServicePlugin
 from strongroom.services.secretsmanager import (
     listing,
     replication,
     resource_policies,
+    rotation,
     secret_values,
     secrets,
     tags,
 )
+from strongroom.services.secretsmanager.functions_gateway import FunctionsGateway
 from strongroom.services.secretsmanager.kms_gateway import KmsGateway
 from strongroom.services.secretsmanager.passwords import random_password
 from strongroom.services.secretsmanager.repository import SecretsRepository
+from strongroom.services.secretsmanager.rotation_engine import RotationEngine
 from strongroom.services.secretsmanager.service import Operation, SecretsManager
 
 PREFIX = "secretsmanager/"
@@ -68,16 +73,32 @@ OPERATIONS: dict[str, Operation] = {
     **tags.OPERATIONS,
     **resource_policies.OPERATIONS,
     **replication.OPERATIONS,
+    **rotation.OPERATIONS,
     "GetRandomPassword": get_random_password,
 }
 
 
 def plugin(
-    barrier: Barrier, kms: ServicePlugin, clock: Clock, random: RandomBytes
+    barrier: Barrier,
+    kms: ServicePlugin,
+    clock: Clock,
+    random: RandomBytes,
+    functions: ServicePlugin | None = None,
+    *,
+    authorizer: Authorizer | None = None,
+    is_leader: Callable[[], bool] = lambda: True,
 ) -> ServicePlugin:
-    """Secrets Manager over `barrier`, encrypting through the `kms` plug-in."""
+    """Secrets Manager over `barrier`, encrypting through the `kms` plug-in and rotating
+    through the `functions` (Lambda) plug-in; `is_leader` tells whether this process runs
+    the scheduler's jobs (only the leader starts rotations)."""
     gateway = KmsGateway(KmsEnvelope("secretsmanager", kms, random))
     sm = SecretsManager(SecretsRepository(View(barrier, PREFIX)), gateway, clock, random)
+    jobs: list[Job] = [lambda: secrets.destroy_due(sm)]
+    if functions is not None:
+        sm.functions = FunctionsGateway(functions, authorizer or AllowAuthenticated())
+        engine = RotationEngine(sm, sm.functions, is_leader, random(8).hex())
+        sm.wake_rotations = engine.wake
+        jobs.append(engine.tick)
     return ServicePlugin(
         model="secretsmanager",
         operations=OPERATIONS,
@@ -85,7 +106,7 @@ def plugin(
         prefixes=(PREFIX,),
         forget=sm.repository.forget,
         reset=sm.repository.forget,
-        jobs=(lambda: secrets.destroy_due(sm),),
+        jobs=tuple(jobs),
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from strongroom.errors import InvalidParameterException, LimitExceededException
 from strongroom.services.secretsmanager.records import (
     AWSCURRENT,
+    AWSPENDING,
     AWSPREVIOUS,
     DAY,
     SecretRecord,
@@ -68,6 +69,22 @@ def add_version(
         else:
             _take(record, label)
             _give(record, version_id, label)
+
+
+def add_pending(record: SecretRecord, version_id: str, created: float) -> None:
+    """A version without a value yet, labelled AWSPENDING: what a rotation starts from (its
+    function's createSecret step gives it a value with PutSecretValue). AWSPENDING leaves
+    its old holder; no other label moves."""
+    record.versions[version_id] = VersionInfo(created=created)
+    _take(record, AWSPENDING)
+    _give(record, version_id, AWSPENDING)
+
+
+def pending_elsewhere(record: SecretRecord) -> str | None:
+    """The version holding AWSPENDING when it is not also AWSCURRENT (a rotation that has
+    not finished), or None."""
+    pending = record.holder(AWSPENDING)
+    return pending if pending is not None and pending != record.holder(AWSCURRENT) else None
 
 
 def move_label(

@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from strongroom.services.secretsmanager.rotation_schedule import RotationRules
+
 AWSCURRENT = "AWSCURRENT"
 AWSPREVIOUS = "AWSPREVIOUS"
 AWSPENDING = "AWSPENDING"
@@ -56,6 +58,23 @@ class ReplicaInfo:
 
 
 @dataclass(slots=True)
+class RotationRun:
+    """A rotation under way: its version (token), and how its tries went."""
+
+    token: str
+    test_only: bool = False
+    """RotateImmediately=false: only testSecret runs, then the AWSPENDING version goes."""
+    attempts: int = 0
+    claimed_by: str | None = None
+    """The rotation engine (one per process start) running it now, if any."""
+    next_attempt: float = 0.0
+    """When the rotation is due to (re)start."""
+    failure: str | None = None
+    """Why the last try failed (step and the function's error type), shown by DescribeSecret."""
+    failed_at: float | None = None
+
+
+@dataclass(slots=True)
 class SecretRecord:
     """Everything Secrets Manager knows about one secret except its values."""
 
@@ -84,6 +103,20 @@ class SecretRecord:
     """Set on a replica: the region of its primary."""
     replicas: dict[str, ReplicaInfo] = field(default_factory=dict)
     """On a primary: its replicas by region."""
+    rotation_enabled: bool | None = None
+    """None until rotation is first configured (AWS then leaves RotationEnabled out)."""
+    rotation_lambda_arn: str | None = None
+    rotation_rules: dict[str, Any] | None = None
+    """`RotationRules.to_json()` of the configured schedule (None: none configured)."""
+    last_rotated: float | None = None
+    rotation_configured: float | None = None
+    """When RotateSecret last set the schedule: a never-rotated secret's schedule counts
+    from then."""
+    next_rotation: float | None = None
+    """NextRotationDate: the last second of the next scheduled rotation's window."""
+    rotation_run: RotationRun | None = None
+    due_at: float | None = None
+    """The time this secret is filed under in the rotation due index (None: not filed)."""
 
     @property
     def arn(self) -> str:
@@ -117,6 +150,9 @@ class SecretRecord:
         fields = orjson.loads(data)
         fields["versions"] = {k: VersionInfo(**v) for k, v in fields["versions"].items()}
         fields["replicas"] = {k: ReplicaInfo(**v) for k, v in fields["replicas"].items()}
+        run = fields.get("rotation_run")
+        if run is not None:
+            fields["rotation_run"] = RotationRun(**run)
         return cls(**fields)
 
     def tag_list(self) -> list[dict[str, str]]:
@@ -137,8 +173,14 @@ class SecretRecord:
             "LastAccessedDate": self.last_accessed,
             "DeletedDate": self.deleted_date,
             "PrimaryRegion": self.shown_primary_region,
+            "RotationEnabled": self.rotation_enabled,
+            "RotationLambdaARN": self.rotation_lambda_arn,
+            "LastRotatedDate": self.last_rotated,
+            "NextRotationDate": self.next_rotation if self.rotation_enabled else None,
         }
         shape.update({k: v for k, v in optional.items() if v is not None})
+        if self.rotation_rules is not None:
+            shape["RotationRules"] = RotationRules.from_json(self.rotation_rules).to_wire()
         shape["LastChangedDate"] = self.last_changed
         if self.tags is not None:
             shape["Tags"] = self.tag_list()

@@ -7,7 +7,10 @@ Layout (inside the `secretsmanager/` view), per account and region `<a>/<r>/`:
   `order/name-desc/<inverted name>`: index entries whose value is the secret's name, so
   a page of ListSecrets in any of these orders is a bounded scan after its token;
 and, across accounts, `due/<purge ms>/<secret id>` -> [account, region, name]: the
-secrets scheduled for deletion, in the order the scheduler destroys them.
+secrets scheduled for deletion, in the order the scheduler destroys them; and
+`rotation-due/<ms>/<secret id>` -> [account, region, name]: each secret with rotation
+on, filed under its next rotation (or retry) time, so that a scheduler tick reads only
+the entries that are due (its cost grows with the due work, not with the secrets).
 
 Secrets and values are `CachedView`s (see `strongroom.barrier.cached_view` for how they
 follow this process's and other processes' writes). Values never change once written,
@@ -93,6 +96,7 @@ class SecretsRepository:
         for order, key in _index_keys(record).items():
             self._view.delete(f"{base}{order}/{key}")
         self.unschedule_purge(record)
+        self.file_rotation(record, None)
         self._secrets.remove(f"{record.account}/{record.region}/secrets/{record.name}")
 
     def ordered(
@@ -165,6 +169,28 @@ class SecretsRepository:
     def remove_due(self, path: str) -> None:
         """Delete a deletion-schedule entry (`due`'s first element)."""
         self._view.delete(path)
+
+    # --- rotation schedule --------------------------------------------------------
+
+    def file_rotation(self, record: SecretRecord, at: float | None) -> None:
+        """File `record` in the rotation due index under `at` (None: take it out); the
+        caller saves the record, which remembers where it is filed."""
+        if record.due_at is not None:
+            self._view.delete(f"rotation-due/{time_key(record.due_at)}/{record.secret_id}")
+        record.due_at = at
+        if at is not None:
+            where = [record.account, record.region, record.name]
+            path = f"rotation-due/{time_key(at)}/{record.secret_id}"
+            self._view.put(path, orjson.dumps(where))
+
+    def rotations_due(self, now: float) -> Iterator[tuple[str, str, str]]:
+        """(account, region, name) of each secret whose rotation time has come, earliest
+        first; stops at the first that is not due."""
+        for path, where in self._view.scan("rotation-due/"):
+            if int(path.split("/", 2)[1]) > millis(now):
+                return
+            account, region, name = orjson.loads(where)
+            yield account, region, name
 
     def scrub_or_owe(self) -> bool:
         """Make deleted values unrecoverable from the storage's files now, or leave that

@@ -12,7 +12,7 @@ from strongroom.errors import (
     ResourceNotFoundException,
 )
 from strongroom.services.caller import Caller
-from strongroom.services.secretsmanager import replication
+from strongroom.services.secretsmanager import replication, rotation_runs
 from strongroom.services.secretsmanager.records import (
     AWSCURRENT,
     AWSPENDING,
@@ -219,6 +219,9 @@ def describe_secret(sm: SecretsManager, caller: Caller, *, SecretId: str) -> dic
     shape = record.summary(versions_key="VersionIdsToStages")
     if record.replicas:
         shape["ReplicationStatus"] = record.replication_status()
+    run = rotation_runs.run_status(record)
+    if run is not None:
+        shape["StrongroomRotationRun"] = run
     return shape
 
 
@@ -300,6 +303,7 @@ def restore_secret(sm: SecretsManager, caller: Caller, *, SecretId: str) -> dict
         sm.repository.unschedule_purge(record)
         record.deleted_date = None
         record.deletion_date = None
+        rotation_runs.refile(sm, record)
         touch(sm, record)
         sm.repository.save(record)
     return {"ARN": record.arn, "Name": record.name}

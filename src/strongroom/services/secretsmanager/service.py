@@ -26,6 +26,7 @@ from strongroom.errors import (
 )
 from strongroom.services.caller import Caller
 from strongroom.services.plugin import Operation as Operation  # re-exported to the operations
+from strongroom.services.secretsmanager.functions_gateway import FunctionsGateway
 from strongroom.services.secretsmanager.kms_gateway import KmsGateway
 from strongroom.services.secretsmanager.records import SecretRecord
 from strongroom.services.secretsmanager.repository import SecretsRepository
@@ -49,6 +50,10 @@ class SecretsManager:
     kms: KmsGateway
     clock: Clock
     random: RandomBytes
+    functions: FunctionsGateway | None = None
+    """Rotation functions (the Lambda service); None where the server has none."""
+    wake_rotations: Callable[[], None] | None = None
+    """Tells the rotation engine a rotation was just asked for."""
 
     def forget_caches(self) -> None:
         """Drop cached records (after a rolled-back write, a wipe or a seal), KMS's too:

@@ -2,7 +2,8 @@
 GetSecretValue and replication share.
 
 A new version is idempotent on its ClientRequestToken (its version id): the same token
-with the same value is the version already there; with another value it is refused.
+with the same value is the version already there; with another value it is refused. A
+version a rotation started without a value (AWSPENDING) takes the first value written.
 Writing a version is one step inside the operation's transaction: the sealed value and
 the secret record that lists it commit together, so no version is ever without its value
 and data key. Reading picks a version by id and/or label, decrypts it through KMS, and
@@ -72,6 +73,8 @@ def existing_version(
     retry); ResourceExistsException if it is one with another value."""
     if token not in record.versions:
         return False
+    if sm.repository.value(record, token) is None:
+        return False  # rotation's AWSPENDING placeholder: this write gives it its value
     if not same_value(read_value(sm, caller, record, token), value):
         raise ResourceExistsException(
             f"You can't use ClientRequestToken {token} because that value is already in use "

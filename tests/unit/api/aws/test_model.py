@@ -109,6 +109,33 @@ def test_unknown_service_is_an_error() -> None:
         ServiceModel.load("nosuchservice")
 
 
+def test_a_rest_json_model_loads_with_its_bindings_and_errors() -> None:
+    loaded = ServiceModel.load("lambda")
+    assert (loaded.protocol, loaded.target_prefix, loaded.signing_name) == (
+        "rest-json",
+        "",
+        "lambda",
+    )
+    assert ServiceModel.load("kms").protocol == "json"
+    invoke = loaded.operation("Invoke")
+    assert invoke is not None and invoke.output_shape == "InvocationResponse"
+    assert dict(invoke.http) == {
+        "method": "POST",
+        "requestUri": "/2015-03-31/functions/{FunctionName}/invocations",
+        "responseCode": 200,
+    }
+    assert invoke.sensitive_input == {"Payload"}
+    assert loaded.errors["ResourceNotFoundException"] == (404, True, "Message")
+    assert loaded.errors["ResourceConflictException"] == (409, True, "message")
+    assert loaded.errors["ServiceException"] == (500, False, "Message")
+    loaded.compile_all()
+
+
+def test_a_protocol_other_than_json_or_rest_json_is_refused() -> None:
+    with pytest.raises(ValueError, match="neither"):
+        ServiceModel("sts", _BOTOCORE.get_service_model("sts")._service_description)
+
+
 # --- decoding what a client sends ----------------------------------------------------
 
 
