@@ -24,7 +24,7 @@ from strongroom.barrier import Barrier, TermRotation, View
 from strongroom.clock import Clock
 from strongroom.config import DEV_ACCOUNT_ID, Config, ConfigError
 from strongroom.crypto import certs, system_random
-from strongroom.errors import UnrecognizedClientException
+from strongroom.errors import AccessDeniedException, UnrecognizedClientException
 from strongroom.events import Deliverer, Outbox, Webhook, post
 from strongroom.functions import invoke as invoke_function
 from strongroom.identity import (
@@ -281,6 +281,9 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
 
     async def on_shutdown() -> None:
         await scheduler.stop()
+        for plugin in plugins:
+            if plugin.stop is not None:
+                plugin.stop()
         rotation.stop(timeout=5.0)
         if deliverer is not None:
             deliverer.stop(timeout=6.0)
@@ -297,6 +300,12 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         if key is None:
             raise UnrecognizedClientException(
                 "The security token included in the request is invalid."
+            )
+        if key.principal.role_session is not None or key.principal.service is not None:
+            # A function's temporary credentials speak the AWS APIs, never the operator's:
+            # they could otherwise mint a lasting access key or seal the server.
+            raise AccessDeniedException(
+                "Temporary credentials cannot call the operator API: sign with an access key."
             )
         Caller(key.principal, credential.region, authorizer).authorize(action, "*")
         access_keys.note_use(key.principal.access_key_id, credential.region, credential.service)

@@ -56,7 +56,7 @@ class ServerProcess:
     dev: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_args: list[str] = field(default_factory=list)
-    stderr_path: Path | None = None  # where the server's stderr goes (else a pipe, unread)
+    stderr_path: Path | None = None  # where the server's stderr goes (see `log_path`)
     fixed_credentials: bool = True  # dev: off lets the server make (or keep) its own key
     process: subprocess.Popen[bytes] | None = None
     stdout: bytes = b""
@@ -96,28 +96,36 @@ class ServerProcess:
                 args += ["--access-key", self.access_key]  # the secret: see `start`
         return args + self.extra_args
 
+    @property
+    def log_path(self) -> Path:
+        """The server's stderr: `stderr_path` (truncated at each start), else a file beside
+        the data directory (appended to across restarts)."""
+        if self.stderr_path is not None:
+            return self.stderr_path
+        return self.data_dir.parent / f"{self.data_dir.name}.stderr.log"
+
     def start(self, wait_for: tuple[int, ...] = (200,)) -> ServerProcess:
         """Start and wait until /sys/health answers one of `wait_for`."""
         secret = {"STRONGROOM_SECRET_KEY": self.secret_key}
         fixed = self.dev and self.fixed_credentials
         env = {**os.environ, **(secret if fixed else {}), **self.extra_env}
-        log = None
-        if self.stderr_path is not None:
-            log = os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A file, never an unread pipe: a server logging more than a pipe holds (function
+        # output, at the default level info) would block on its own stderr.
+        keep = os.O_TRUNC if self.stderr_path is not None else os.O_APPEND
+        log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | keep, 0o600)
         self.process = subprocess.Popen(
             self.command(),
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE if log is None else log,
+            stderr=log,
             env=env,
             start_new_session=True,
         )
-        if log is not None:
-            os.close(log)  # the server holds its own copy
+        os.close(log)  # the server holds its own copy
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                _, err = self.process.communicate()
-                detail = (err or b"").decode()  # None when stderr went to `stderr_path`
+                self.process.communicate()
+                detail = self.log_path.read_text(errors="replace")[-4000:]
                 raise RuntimeError(f"server exited {self.process.returncode}: {detail}")
             status = self.health()
             if status in wait_for:

@@ -433,3 +433,38 @@ def test_function_output_reaches_the_server_log_with_the_request_id(
     invocation = printed[0].split("[", 1)[1].split("]", 1)[0]
     assert any(f"START RequestId: {invocation}" in line for line in lines)
     assert any(f"REPORT RequestId: {invocation}" in line for line in lines)
+
+
+OPERATOR_PROBE = """
+import json, os, urllib.request
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+
+def lambda_handler(event, context):
+    url = os.environ["AWS_ENDPOINT_URL"] + "/sys/access-keys"
+    request = AWSRequest("POST", url, data=b"{}", headers={"Content-Type": "application/json"})
+    credentials = Credentials(
+        os.environ["AWS_ACCESS_KEY_ID"],
+        os.environ["AWS_SECRET_ACCESS_KEY"],
+        os.environ["AWS_SESSION_TOKEN"],
+    )
+    SigV4Auth(credentials, "strongroom", os.environ["AWS_REGION"]).add_auth(request)
+    prepared = urllib.request.Request(url, b"{}", dict(request.headers), method="POST")
+    try:
+        with urllib.request.urlopen(prepared) as answer:
+            return {"status": answer.status, "body": answer.read().decode()}
+    except urllib.error.HTTPError as refused:
+        return {"status": refused.code, "body": refused.read().decode()}
+"""
+
+
+def test_a_functions_credentials_cannot_use_the_operator_api(functions: Any) -> None:
+    """Temporary credentials could otherwise mint a lasting root access key."""
+    name = unique("operator")
+    create_probe(functions, name, Code={"ZipFile": zipped({"lambda_function.py": OPERATOR_PROBE})})
+    answer = invoke_json(functions, name, {})
+    assert answer.get("FunctionError") is None, answer["Payload"]
+    assert answer["Payload"]["status"] in (400, 403)
+    assert "Temporary credentials cannot call the operator API" in answer["Payload"]["body"]

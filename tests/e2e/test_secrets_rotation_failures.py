@@ -211,3 +211,30 @@ def test_cancel_during_a_failing_rotation_stops_every_try(
         assert run_of(r.server, arn) is None
         assert r.log.calls(arn) == calls
     assert_current_unchanged(r, arn, first, token)
+
+
+def test_a_replicated_secret_stays_in_sync_while_a_rotation_has_no_value_yet(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    """A rotation that fails in createSecret leaves AWSPENDING on a version without a
+    value: the replicas follow it as such, and take its value once it has one."""
+    r = failing_rig(start_server, tmp_path, {"FAIL_STEP": "createSecret"})
+    arn, first = new_secret(r.sm, "replicated")
+    r.sm.replicate_secret_to_regions(SecretId=arn, AddReplicaRegions=[{"Region": "eu-west-1"}])
+    token = r.sm.rotate_secret(
+        SecretId=arn, RotationLambdaARN=r.function, RotationRules={"AutomaticallyAfterDays": 7}
+    )["VersionId"]
+    wait_failed(r.server, arn)
+    r.sm.tag_resource(SecretId=arn, Tags=[{"Key": "changed", "Value": "after the failure"}])
+    status = r.sm.describe_secret(SecretId=arn)["ReplicationStatus"]
+    assert [(s["Region"], s["Status"]) for s in status] == [("eu-west-1", "InSync")]
+    replica = r.server.client("secretsmanager", region_name="eu-west-1")
+    assert stages(replica, arn.replace("us-east-1", "eu-west-1"))[token] == ["AWSPENDING"]
+    r.sm.put_secret_value(
+        SecretId=arn, ClientRequestToken=token, SecretString="filled", VersionStages=["AWSPENDING"]
+    )
+    pending = replica.get_secret_value(
+        SecretId=arn.replace("us-east-1", "eu-west-1"), VersionStage="AWSPENDING"
+    )
+    assert (pending["VersionId"], pending["SecretString"]) == (token, "filled")
+    assert current_value(replica, arn.replace("us-east-1", "eu-west-1"))[0] == first

@@ -74,8 +74,8 @@ class StrongroomAsgi:
         blocking_threads: int = BLOCKING_THREADS,
         large_bodies: tuple[bytes, int] | None = None,
     ) -> None:
-        """`large_bodies`: (path prefix, limit) of the one route whose bodies may exceed
-        `max_body_bytes` (Lambda's function code uploads, when code uploads are allowed)."""
+        """`large_bodies`: (path prefix, limit) of the code-upload routes whose bodies may
+        exceed `max_body_bytes` (Lambda's, when code uploads are allowed)."""
         self._aws = aws
         self._sys = sys_routes
         self._max_body = max_body_bytes
@@ -112,10 +112,20 @@ class StrongroomAsgi:
         return self._max_body
 
     def body_limit(self, raw_path: bytes) -> int:
-        """The body limit for a request to `raw_path` without X-Amz-Target."""
+        """The body limit for a request to `raw_path` without X-Amz-Target: the large one
+        only for the code uploads, `<prefix>` (CreateFunction) and `<prefix>/<name>/code`
+        (UpdateFunctionCode)."""
         large = self._large
-        if large is not None and raw_path.startswith(large[0]):
-            return max(large[1], self._max_body)
+        if large is None:
+            return self._max_body
+        prefix, limit = large
+        path = raw_path.partition(b"?")[0].rstrip(b"/")
+        if path == prefix or (
+            path.startswith(prefix + b"/")
+            and path.endswith(b"/code")
+            and path.count(b"/") == prefix.count(b"/") + 2
+        ):
+            return max(limit, self._max_body)
         return self._max_body
 
     def answer(

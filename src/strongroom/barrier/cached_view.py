@@ -11,6 +11,9 @@ change and `save`. Coherence:
   cache last looked. The version moves only when the request path asks the storage again
   (`Barrier.refresh_data_version`, once per request when the storage is shared), so one
   request sees one consistent picture, and every write acknowledged before it began.
+- Writers may run on other threads (scheduler jobs, rotations, deferred requests): a
+  record read from storage is cached only if no write of this cache happened while it was
+  read, so a slow reader never puts back a record older than a write it raced.
 - Cached records are shared: callers treat what `get` returns as read-only.
 - Memory is bounded: past `limit` entries (absent paths included) the cache starts again.
 """
@@ -45,6 +48,7 @@ class CachedView(Generic[RecordT]):
         self._cache: dict[str, RecordT | None] = {}
         self._version = view.version_source()  # bound once: `get` is on the hot path
         self._seen_version = self._version()
+        self._writes = 0  # counts this process's writes: a read older than one is not cached
 
     def _follow(self) -> None:
         version = self._version()
@@ -61,10 +65,12 @@ class CachedView(Generic[RecordT]):
         cache = self._cache
         if path in cache:
             return cache[path]
+        writes = self._writes
         record = self.load(path)
-        if len(cache) > self._limit:
-            cache.clear()
-        cache[path] = record
+        if writes == self._writes:  # no write (another thread's) since the read began
+            if len(cache) > self._limit:
+                cache.clear()
+            cache[path] = record
         return record
 
     def load(self, path: str) -> RecordT | None:
@@ -76,12 +82,14 @@ class CachedView(Generic[RecordT]):
         """Store the record durably, then let readers see it."""
         self._view.put(path, self._encode(record))
         self._follow()
+        self._writes += 1
         self._cache[path] = record
 
     def remove(self, path: str) -> None:
         """Delete the record at `path`; readers see it gone."""
         self._view.delete(path)
         self._follow()
+        self._writes += 1
         self._cache[path] = None
 
     def scan(self, prefix: str, *, start_after: str | None = None) -> Iterator[tuple[str, RecordT]]:
@@ -95,4 +103,5 @@ class CachedView(Generic[RecordT]):
 
     def forget(self) -> None:
         """Drop every cached record (after a rolled-back write, a wipe or a seal)."""
+        self._writes += 1
         self._cache.clear()

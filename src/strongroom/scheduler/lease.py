@@ -3,17 +3,15 @@
 Stored at `lease/scheduler` as `holder id | expiry` (not secret: no barrier needed). A
 holder renews before expiry; another process takes over once it lapses, or at once when
 the holder was a process on this host that no longer runs (a crash or `kill -9`: a
-restarted server does not wait out its predecessor's lease). A holder id is
-`<host>/<pid>/<random>`.
+restarted server does not wait out its predecessor's lease; see
+`strongroom.process_identity`).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-
 import orjson
 
+from strongroom.process_identity import is_gone
 from strongroom.storage.base import Storage
 
 LEASE_PATH = "lease/scheduler"
@@ -26,7 +24,7 @@ def try_acquire(storage: Storage, holder: str, now: float, ttl: float) -> bool:
         if current is not None:
             lease = orjson.loads(current)
             other = lease["holder"]
-            if other != holder and lease["expires"] > now and not _dead_here(other):
+            if other != holder and lease["expires"] > now and not is_gone(other):
                 return False
         txn.put(LEASE_PATH, orjson.dumps({"holder": holder, "expires": now + ttl}))
     return True
@@ -39,23 +37,3 @@ def release(storage: Storage, holder: str) -> None:
         current = txn.get(LEASE_PATH)
         if current is not None and orjson.loads(current)["holder"] == holder:
             txn.delete(LEASE_PATH)
-
-
-def holder_id(token: str) -> str:
-    """This process's holder id, `token` making it unique to this start."""
-    return f"{socket.gethostname()}/{os.getpid()}/{token}"
-
-
-def _dead_here(holder: str) -> bool:
-    """Whether `holder` was a process of this host that has ended."""
-    host, _, rest = holder.partition("/")
-    pid, _, _ = rest.partition("/")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, someone else's
-    return False

@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes, system_random
-from strongroom.scheduler.lease import holder_id, release, try_acquire
+from strongroom.process_identity import holder_id
+from strongroom.scheduler.lease import release, try_acquire
 from strongroom.storage.base import Storage
 
 log = logging.getLogger("strongroom.scheduler")

@@ -45,5 +45,7 @@ class ServicePlugin:
     """After the dev reset deleted `prefixes`: drop what memory still holds of them."""
     jobs: tuple[Job, ...] = ()
     """Leader-only background work, run on every scheduler tick."""
+    stop: Callable[[], None] | None = None
+    """At shut-down: start no more background work (runs under way may finish)."""
     blocking: frozenset[str] = frozenset()
     """Operations (names as in `operations`) that must run off the event loop."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
+from strongroom.api.asgi import StrongroomAsgi
 from strongroom.app import build, dev_bootstrap
 from strongroom.config import Config
 
@@ -59,3 +60,21 @@ def test_large_bodies_are_refused_over_asgi(tmp_path: Path) -> None:
     headers = [(b"x-amz-target", b"TrentService.ListKeys")]
     status, body = _call(tmp_path, "POST", "/", headers, b"x" * 2000)
     assert status == 413 and body["__type"] == "RequestEntityTooLargeException"
+
+
+def test_only_the_code_upload_routes_take_large_bodies() -> None:
+    prefix, large, small = b"/2015-03-31/functions", 70 << 20, 1 << 20
+    asgi = StrongroomAsgi(cast(Any, None), cast(Any, None), small, large_bodies=(prefix, large))
+    for path in (prefix, prefix + b"/", prefix + b"/f/code", prefix + b"/f/code?x=1"):
+        assert asgi.body_limit(path) == large, path
+    for path in (
+        prefix + b"/f/invocations",
+        prefix + b"/f",
+        prefix + b"/f/g/code",
+        prefix + b"x/code",
+        b"/2015-03-31/functionsx",
+        b"/",
+    ):
+        assert asgi.body_limit(path) == small, path
+    closed = StrongroomAsgi(cast(Any, None), cast(Any, None), small)
+    assert closed.body_limit(prefix) == small

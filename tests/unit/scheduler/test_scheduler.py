@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import orjson
 from tests.random_sources import ScriptedRandom
 
 from strongroom.clock import Clock
+from strongroom.process_identity import holder_id
 from strongroom.scheduler import Scheduler
 from strongroom.scheduler.lease import LEASE_PATH
 from strongroom.storage.memory import MemoryStorage
@@ -28,7 +28,8 @@ def test_the_lease_holder_id_comes_from_the_injected_random() -> None:
     assert random.exhausted()  # drawn once, at construction
     assert scheduler.run_once() and ran == ["job"]
     lease = orjson.loads(storage.get(LEASE_PATH) or b"")
-    assert lease["holder"] == f"{socket.gethostname()}/{os.getpid()}/abcdef01"
+    assert lease["holder"] == holder_id("abcdef01")
+    assert lease["holder"].endswith(f"/{os.getpid()}/abcdef01")
 
 
 def test_a_second_scheduler_on_the_same_storage_does_not_lead() -> None:
@@ -63,7 +64,7 @@ def test_a_lease_left_by_a_dead_process_of_this_host_is_taken_at_once() -> None:
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # reaped: its pid names no process now
     storage, ran = MemoryStorage(), []
-    _lease_of(storage, f"{socket.gethostname()}/{gone.pid}/00000001")
+    _lease_of(storage, holder_id("00000001").replace(f"/{os.getpid()}/", f"/{gone.pid}/"))
     assert _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x02"), ran).run_once()
     assert ran == ["job"]
 
@@ -72,7 +73,7 @@ def test_a_lease_of_a_live_process_or_another_host_is_respected() -> None:
     storage, ran = MemoryStorage(), []
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as alive:
         try:
-            _lease_of(storage, f"{socket.gethostname()}/{alive.pid}/00000001")
+            _lease_of(storage, holder_id("00000001").replace(f"/{os.getpid()}/", f"/{alive.pid}/"))
             assert not _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x02"), ran).run_once()
         finally:
             alive.kill()

@@ -76,7 +76,9 @@ def plugin(
         prefixes=(PREFIX,),
         forget=lam.repository.forget,
         reset=lam.repository.forget,
-        blocking=frozenset({"Invoke"}),
+        # Invoke waits on a function that may call back; a code upload checks and seals
+        # up to 50 MB of zip: neither may hold the event loop.
+        blocking=frozenset({"Invoke", "CreateFunction", "UpdateFunctionCode"}),
     )
 
 

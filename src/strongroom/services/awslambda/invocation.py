@@ -27,6 +27,7 @@ from strongroom.errors import (
     TooManyRequestsException,
 )
 from strongroom.functions import Invocation, InvocationResult
+from strongroom.functions.limits import INIT_SECONDS
 from strongroom.services.awslambda.credentials import MARGIN_SECONDS
 from strongroom.services.awslambda.errors import (
     InvalidRequestContentException,
@@ -118,7 +119,7 @@ def _execute(lam: Lambda, record: FunctionRecord, event: bytes) -> InvocationRes
     """The result of one run of the function, with credentials of its own."""
     record, code = _package(lam, record)
     request_id = lam.new_id()
-    ttl = record.timeout + MARGIN_SECONDS
+    ttl = INIT_SECONDS + record.timeout + MARGIN_SECONDS  # start-up counts apart, as in Lambda
     credentials = lam.credentials.issue(record.account, record.arn, record.role, ttl)
     try:
         environment = invocation_environment(

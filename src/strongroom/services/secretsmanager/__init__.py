@@ -14,6 +14,7 @@ from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
 from strongroom.policy import AllowAuthenticated, Authorizer
+from strongroom.process_identity import holder_id
 from strongroom.services.caller import Caller
 from strongroom.services.kms_envelope import KmsEnvelope
 from strongroom.services.plugin import Job, ServicePlugin
@@ -94,11 +95,13 @@ def plugin(
     gateway = KmsGateway(KmsEnvelope("secretsmanager", kms, random))
     sm = SecretsManager(SecretsRepository(View(barrier, PREFIX)), gateway, clock, random)
     jobs: list[Job] = [lambda: secrets.destroy_due(sm)]
+    stop: Callable[[], None] | None = None
     if functions is not None:
         sm.functions = FunctionsGateway(functions, authorizer or AllowAuthenticated())
-        engine = RotationEngine(sm, sm.functions, is_leader, random(8).hex())
+        engine = RotationEngine(sm, sm.functions, is_leader, holder_id(random(8).hex()))
         sm.wake_rotations = engine.wake
         jobs.append(engine.tick)
+        stop = engine.stop
     return ServicePlugin(
         model="secretsmanager",
         operations=OPERATIONS,
@@ -107,6 +110,7 @@ def plugin(
         forget=sm.repository.forget,
         reset=sm.repository.forget,
         jobs=tuple(jobs),
+        stop=stop,
     )
 
 

@@ -67,6 +67,7 @@ class RotationRun:
     attempts: int = 0
     claimed_by: str | None = None
     """The rotation engine (one per process start) running it now, if any."""
+    claimed_at: float | None = None
     next_attempt: float = 0.0
     """When the rotation is due to (re)start."""
     failure: str | None = None

@@ -69,13 +69,16 @@ def _sync(sm: SecretsManager, caller: Caller, primary: SecretRecord, region: str
             sm.repository.remove_value(replica, version_id)
     for version_id, info in primary.versions.items():
         copy = replica.versions.get(version_id)
-        if copy is None:
-            data, binary = read_value(sm, caller, primary, version_id)
-            sealed, key_arn = sm.kms.seal(
-                _in(caller, region), replica.kms_key_id, replica.arn, version_id, data, binary
-            )
-            sm.repository.save_value(replica, version_id, sealed)
-            copy = VersionInfo(info.created, kms_key_ids=[key_arn])
+        if copy is None or sm.repository.value(replica, version_id) is None:
+            if sm.repository.value(primary, version_id) is None:
+                copy = VersionInfo(info.created)  # a rotation's AWSPENDING, without value yet
+            else:
+                data, binary = read_value(sm, caller, primary, version_id)
+                sealed, key_arn = sm.kms.seal(
+                    _in(caller, region), replica.kms_key_id, replica.arn, version_id, data, binary
+                )
+                sm.repository.save_value(replica, version_id, sealed)
+                copy = VersionInfo(info.created, kms_key_ids=[key_arn])
         replica.versions[version_id] = dataclasses.replace(copy, labels=list(info.labels))
     for field in ("description", "secret_type", "tags", "policy", "last_changed"):
         setattr(replica, field, getattr(primary, field))

@@ -65,6 +65,7 @@ def _rotate(
         raise InvalidRequestException(NO_FUNCTION)
     if sm.functions is None:
         raise InvalidRequestException("Rotation functions are not available on this server.")
+    caller.authorize("lambda:InvokeFunction", function_arn)  # as AWS asks of the caller too
     sm.functions.require_function(caller, function_arn)
     token = token or new_token(sm)
     if token in record.versions:

@@ -45,7 +45,7 @@ class RotationEngine:
         self._functions = functions
         self._is_leader = is_leader
         self._id = engine_id
-        self._busy: set[str] = set()
+        self._busy: set[str] = set()  # tokens of the runs this engine runs now
         self._lock = threading.Lock()  # guards _busy and claiming
         self._pool = ThreadPoolExecutor(MAX_PARALLEL_ROTATIONS, thread_name_prefix="rotation")
 
@@ -53,7 +53,7 @@ class RotationEngine:
         """Claim every due rotation and start it; how many started."""
         with self._lock:
             tasks = claim_due(self._sm, self._id, set(self._busy))
-            self._busy.update(task.arn for task in tasks)
+            self._busy.update(task.token for task in tasks)
         for task in tasks:
             self._pool.submit(self._run, task)
         return len(tasks)
@@ -82,7 +82,7 @@ class RotationEngine:
             log.exception("recording the rotation of %s failed; it is retried", task.arn)
         finally:
             with self._lock:
-                self._busy.discard(task.arn)
+                self._busy.discard(task.token)
 
     def _steps(self, task: RotationTask) -> str | None:
         """Invoke each step in order; why the first failing one failed, or None."""

@@ -8,9 +8,11 @@ what is due. Only the scheduler's leader claims (so with several workers each ro
 runs once):
 - due: `claim_due` claims it for this process's engine and hands back a `RotationTask`;
   while the engine runs it, it is filed `RECHECK_SECONDS` ahead and looked at again then.
-  A claim by another engine (a process that crashed, or was leader before) is taken
-  over: the rotation starts again from its AWSPENDING version, which AWS's rotation
-  steps allow (each step is idempotent for its token);
+  A claim by another engine is taken over once that engine's process is gone (a crash,
+  `kill -9`: see `strongroom.process_identity`), or, for one this process cannot see,
+  `TAKEOVER_SECONDS` after the claim (longer than any run can last): the rotation starts
+  again from its AWSPENDING version, which AWS's rotation steps allow (each step is
+  idempotent for its token). An outcome counts only from the engine holding the claim;
 - finished: the run goes, `LastRotatedDate` is now, and the secret is filed under its
   next scheduled rotation (or taken out, without a schedule);
 - failed: the run stays with its AWSPENDING version, says why, and is filed under its
@@ -25,6 +27,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from strongroom.process_identity import is_gone
 from strongroom.services.secretsmanager import labels
 from strongroom.services.secretsmanager.records import (
     AWSCURRENT,
@@ -41,6 +44,8 @@ STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 FIRST_RETRY_SECONDS = 60.0
 MAX_RETRY_SECONDS = 3600.0
 RECHECK_SECONDS = 60.0
+TAKEOVER_SECONDS = 4 * 900.0 + 60.0
+"""Four steps at Lambda's longest timeout, and a margin."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,8 @@ class RotationTask:
     token: str
     function_arn: str
     test_only: bool
+    engine: str
+    """The engine that claimed it: only its outcome is recorded."""
 
     @property
     def steps(self) -> tuple[str, ...]:
@@ -116,7 +123,7 @@ def refile(sm: SecretsManager, record: SecretRecord) -> None:
 
 def claim_due(sm: SecretsManager, engine: str, busy: set[str]) -> list[RotationTask]:
     """Claim for `engine` every rotation that is due and that it is not running now
-    (`busy`: the ARNs it runs); each claim is one transaction."""
+    (`busy`: the tokens of the runs it runs); each claim is one transaction."""
     now = sm.clock.now()
     tasks = []
     for account, region, name in list(sm.repository.rotations_due(now)):
@@ -139,8 +146,8 @@ def _claim(
     sm: SecretsManager, record: SecretRecord, now: float, engine: str, busy: set[str]
 ) -> RotationTask | None:
     run = record.rotation_run
-    if record.arn in busy and run is not None and run.claimed_by == engine:
-        sm.repository.file_rotation(record, now + RECHECK_SECONDS)  # still running here
+    if run is not None and run.claimed_by is not None and not _may_take(run, engine, busy, now):
+        sm.repository.file_rotation(record, now + RECHECK_SECONDS)  # still running
         return None
     if not record.rotation_enabled or record.is_deleted or record.rotation_lambda_arn is None:
         record.rotation_run = None
@@ -155,6 +162,7 @@ def _claim(
         log.warning("taking over the rotation of %s (version %s)", record.arn, run.token)
     run.attempts += 1
     run.claimed_by = engine
+    run.claimed_at = round(now, 3)
     sm.repository.file_rotation(record, now + RECHECK_SECONDS)
     return RotationTask(
         record.account,
@@ -164,7 +172,19 @@ def _claim(
         run.token,
         record.rotation_lambda_arn,
         run.test_only,
+        engine,
     )
+
+
+def _may_take(run: RotationRun, engine: str, busy: set[str], now: float) -> bool:
+    """Whether `engine` may (re)start a run someone claimed: its own that it no longer
+    runs, or another engine's whose process is gone or whose claim is too old."""
+    holder = run.claimed_by
+    if holder == engine:
+        return run.token not in busy
+    if holder is not None and is_gone(holder):
+        return True
+    return run.claimed_at is None or now - run.claimed_at > TAKEOVER_SECONDS
 
 
 def record_outcome(sm: SecretsManager, task: RotationTask, failure: str | None) -> None:
@@ -175,6 +195,8 @@ def record_outcome(sm: SecretsManager, task: RotationTask, failure: str | None) 
             run = None if record is None else record.rotation_run
             if record is None or run is None or run.token != task.token:
                 return  # cancelled or replaced meanwhile: nothing of ours to record
+            if run.claimed_by != task.engine:
+                return  # taken over meanwhile: the engine holding it records
             if failure is None and not task.test_only and record.holder(AWSCURRENT) != task.token:
                 failure = (
                     f"finishSecret: the function finished without moving {AWSCURRENT} to "

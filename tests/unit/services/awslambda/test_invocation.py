@@ -22,6 +22,7 @@ from tests.unit.services.awslambda.world import (
 
 from strongroom.errors import AccessDeniedException, TooManyRequestsException
 from strongroom.functions import InvocationResult
+from strongroom.functions.limits import INIT_SECONDS
 from strongroom.identity import Principal
 from strongroom.services.awslambda import invoke_function
 from strongroom.services.awslambda.credentials import MARGIN_SECONDS
@@ -71,7 +72,7 @@ def test_request_response_runs_the_package_with_lambdas_environment(world: World
         "secret-1",
         "token-1",
     )
-    assert world.issuer.issued == [(ACCOUNT, ARN, ROLE, 20 + MARGIN_SECONDS)]
+    assert world.issuer.issued == [(ACCOUNT, ARN, ROLE, INIT_SECONDS + 20 + MARGIN_SECONDS)]
     assert world.issuer.revoked == ["ASIATEST000000000001"]
 
 
