@@ -19,6 +19,9 @@ from __future__ import annotations
 import os
 import struct
 
+BOOTSTRAP = "strongroom.functions.bootstrap"
+"""The module the child process runs (`python -m`), as its command line shows."""
+
 STARTED = b"S"
 RESULT = b"R"
 ERROR = b"E"

@@ -28,12 +28,11 @@ from strongroom.functions.environment import function_environment
 from strongroom.functions.invocation import Invocation, InvocationResult
 from strongroom.functions.limits import MAX_RESPONSE_BYTES, OPEN_FILES, address_space_bytes
 from strongroom.functions.output import InvocationLog
+from strongroom.functions.protocol import BOOTSTRAP
 from strongroom.functions.supervise import Run, supervise
 from strongroom.functions.unpack import PackageError, unpack
 
 log = logging.getLogger("strongroom.functions")
-
-BOOTSTRAP = "strongroom.functions.bootstrap"
 
 
 def invoke(invocation: Invocation) -> InvocationResult:

@@ -115,7 +115,7 @@ def _is_bootstrap(pid: int) -> bool:
     function's: counting it would kill functions of a large server at birth."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            return b"strongroom.functions.bootstrap" in cmdline.read()
+            return protocol.BOOTSTRAP.encode() in cmdline.read()
     except OSError:
         return False
 

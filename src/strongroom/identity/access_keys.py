@@ -64,7 +64,8 @@ PERSIST_USE_SECONDS = 300.0
 _PREFIX = "access-keys/"
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _CACHE_LIMIT = 10_000
-_SESSION_ID_PREFIX = "ASIA"  # temporary credentials: see `identity.sessions`
+SESSION_ID_PREFIX = "ASIA"
+"""How temporary credentials' key ids begin (see `identity.sessions`)."""
 _EXPIRED = "The security token included in the request is expired"
 
 
@@ -98,9 +99,10 @@ class AccessKey:
         return self.status == ACTIVE
 
 
-def new_access_key_id(random: RandomBytes) -> str:
-    """A 20-character id in AWS's style (`AKIA` + 16 base-32 characters)."""
-    return "AKIA" + "".join(_ID_ALPHABET[b % 32] for b in random(16))
+def new_access_key_id(random: RandomBytes, prefix: str = "AKIA") -> str:
+    """A 20-character id in AWS's style (`AKIA`, or `ASIA` for a session, and 16 base-32
+    characters)."""
+    return prefix + "".join(_ID_ALPHABET[b % 32] for b in random(16))
 
 
 def new_secret_access_key(random: RandomBytes) -> str:
@@ -172,7 +174,7 @@ class AccessKeyStore:
     def find(self, access_key_id: str) -> AccessKey | None:
         """The access key with this id, whatever its status, or None; for a live session,
         an Active key standing for the session's principal."""
-        if self._sessions is not None and access_key_id.startswith(_SESSION_ID_PREFIX):
+        if self._sessions is not None and access_key_id.startswith(SESSION_ID_PREFIX):
             session = self._sessions.find(access_key_id)
             if session is None or self._sessions.is_expired(session):
                 return None
@@ -212,7 +214,7 @@ class AccessKeyStore:
     def note_use(self, access_key_id: str, region: str, service: str) -> None:
         """Remember that the key just signed a request (see the module's invariants);
         sessions are not noted (they live as long as one invocation)."""
-        if access_key_id.startswith(_SESSION_ID_PREFIX):
+        if access_key_id.startswith(SESSION_ID_PREFIX):
             return
         now = self._clock.now()
         self._uses[access_key_id] = (now, region, service)

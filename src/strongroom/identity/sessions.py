@@ -25,12 +25,15 @@ import orjson
 
 from strongroom.barrier import View
 from strongroom.crypto import RandomBytes
-from strongroom.identity.access_keys import is_valid_id, new_secret_access_key
+from strongroom.identity.access_keys import (
+    SESSION_ID_PREFIX,
+    is_valid_id,
+    new_access_key_id,
+    new_secret_access_key,
+)
 from strongroom.identity.principal import Principal
 
-SESSION_ID_PREFIX = "ASIA"
 _PREFIX = "sessions/"
-_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _CACHE_LIMIT = 10_000
 
 
@@ -91,7 +94,7 @@ class SessionStore:
     def issue(self, account_id: str, role_session: str, ttl_seconds: float) -> Session:
         """New credentials for `<role name>/<session name>` in the account, valid for
         `ttl_seconds`."""
-        key_id = SESSION_ID_PREFIX + "".join(_ID_ALPHABET[b % 32] for b in self._random(16))
+        key_id = new_access_key_id(self._random, SESSION_ID_PREFIX)
         token = new_secret_access_key(self._random) + new_secret_access_key(self._random)
         principal = Principal(key_id, account_id, role_session, role_session)
         session = Session(

@@ -24,18 +24,14 @@ from dataclasses import dataclass
 import orjson
 
 from strongroom.barrier import View
+from strongroom.services import due_index
 from strongroom.services.kms.records import KeyRecord
-from strongroom.services.time_keys import millis, time_key
 
 VERSION = 1
 """The index's layout version; a marker older than this means: file every key again."""
 
 _PREFIX = "due/"
 _MARKER = "due-index-version"
-
-
-def _path(at: float, key_id: str) -> str:
-    return f"{_PREFIX}{time_key(at)}/{key_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,45 +49,37 @@ class DueIndex:
 
     def __init__(self, view: View) -> None:
         self._view = view
+        self._entries = due_index.DueIndex(view, _PREFIX)
         self._complete = False  # the marker was seen (or written) by this process
 
     def refile(self, record: KeyRecord) -> None:
         """File `record` under its `due_time` (None: nowhere), taking out the entry its
         `due_at` names; the caller then saves the record, which remembers the new place."""
         due = record.due_time
-        if due == record.due_at:
-            return
-        if record.due_at is not None:
-            self._view.delete(_path(record.due_at, record.key_id))
+        where = orjson.dumps([record.account, record.region])
+        self._entries.move(record.key_id, record.due_at, due, where)
         record.due_at = due
-        if due is not None:
-            where = orjson.dumps([record.account, record.region])
-            self._view.put(_path(due, record.key_id), where)
 
     def unfile(self, record: KeyRecord) -> None:
         """Take `record` out of the index (it is being removed)."""
-        if record.due_at is not None:
-            self._view.delete(_path(record.due_at, record.key_id))
-            record.due_at = None
+        self._entries.move(record.key_id, record.due_at, None)
+        record.due_at = None
 
     def due(self, now: float) -> Iterator[DueEntry]:
         """Each entry due at `now`, earliest first; stops at the first that is not due."""
-        limit = millis(now)
-        for path, where in self._view.scan(_PREFIX):
-            _, at, key_id = path.split("/", 2)
-            if int(at) > limit:
-                return
-            account, region = orjson.loads(where)
-            yield DueEntry(path, account, region, key_id)
+        for entry in self._entries.due(now):
+            account, region = orjson.loads(entry.payload)
+            yield DueEntry(entry.path, account, region, entry.key)
 
-    @staticmethod
-    def names(record: KeyRecord, entry: DueEntry) -> bool:
+    def names(self, record: KeyRecord, entry: DueEntry) -> bool:
         """Whether `entry` is where `record` is filed (else the entry is stale)."""
-        return record.due_at is not None and _path(record.due_at, record.key_id) == entry.path
+        return record.due_at is not None and entry.path == self._entries.path(
+            record.due_at, record.key_id
+        )
 
     def remove(self, entry: DueEntry) -> None:
         """Delete an entry (a stale one)."""
-        self._view.delete(entry.path)
+        self._entries.remove(entry.path)
 
     def is_complete(self) -> bool:
         """Whether every key is filed: the marker is there (read once per process)."""

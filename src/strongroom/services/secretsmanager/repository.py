@@ -26,8 +26,9 @@ from contextlib import AbstractContextManager
 import orjson
 
 from strongroom.barrier import CachedView, View
+from strongroom.services.due_index import DueIndex
 from strongroom.services.secretsmanager.records import SealedValue, SecretRecord
-from strongroom.services.time_keys import millis, time_key, time_key_desc
+from strongroom.services.time_keys import time_key, time_key_desc
 
 ORDERS = ("created", "created-desc", "name", "name-desc")
 """The orders `ordered` can list in; others are sorted in memory by the caller."""
@@ -57,6 +58,8 @@ class SecretsRepository:
         self._view = view
         self._secrets = CachedView(view, SecretRecord.from_bytes, SecretRecord.to_bytes)
         self._values = CachedView(view, SealedValue.from_bytes, SealedValue.to_bytes)
+        self._purges = DueIndex(view, "due/")
+        self._rotations = DueIndex(view, "rotation-due/")
 
     def transaction(self) -> AbstractContextManager[object]:
         """One storage transaction that every barrier call in the block joins."""
@@ -140,56 +143,43 @@ class SecretsRepository:
         for path, _ in self._view.scan(prefix):
             yield prefix + path[len(prefix) :]
 
-    # --- deletion schedule --------------------------------------------------------
+    # --- deletion and rotation schedules --------------------------------------------
 
     @staticmethod
-    def _due_path(record: SecretRecord) -> str:
-        assert record.deletion_date is not None
-        return f"due/{time_key(record.deletion_date)}/{record.secret_id}"
+    def _where(record: SecretRecord) -> bytes:
+        return orjson.dumps([record.account, record.region, record.name])
 
     def schedule_purge(self, record: SecretRecord) -> None:
         """Note that `record` is to be destroyed at its deletion date."""
-        where = [record.account, record.region, record.name]
-        self._view.put(self._due_path(record), orjson.dumps(where))
+        assert record.deletion_date is not None
+        self._purges.put(record.deletion_date, record.secret_id, self._where(record))
 
     def unschedule_purge(self, record: SecretRecord) -> None:
         """Forget the deletion date of `record` (restored or destroyed)."""
-        if record.deletion_date is not None:
-            self._view.delete(self._due_path(record))
+        self._purges.move(record.secret_id, record.deletion_date, None)
 
     def due(self, now: float) -> Iterator[tuple[str, tuple[str, str, str]]]:
         """(entry path, (account, region, name)) of each secret whose deletion date has
         passed, oldest first; stops at the first that is not due."""
-        for path, where in self._view.scan("due/"):
-            if int(path.split("/", 2)[1]) > millis(now):
-                return
-            account, region, name = orjson.loads(where)
-            yield path, (account, region, name)
+        for entry in self._purges.due(now):
+            account, region, name = orjson.loads(entry.payload)
+            yield entry.path, (account, region, name)
 
     def remove_due(self, path: str) -> None:
         """Delete a deletion-schedule entry (`due`'s first element)."""
-        self._view.delete(path)
-
-    # --- rotation schedule --------------------------------------------------------
+        self._purges.remove(path)
 
     def file_rotation(self, record: SecretRecord, at: float | None) -> None:
         """File `record` in the rotation due index under `at` (None: take it out); the
         caller saves the record, which remembers where it is filed."""
-        if record.due_at is not None:
-            self._view.delete(f"rotation-due/{time_key(record.due_at)}/{record.secret_id}")
+        self._rotations.move(record.secret_id, record.due_at, at, self._where(record))
         record.due_at = at
-        if at is not None:
-            where = [record.account, record.region, record.name]
-            path = f"rotation-due/{time_key(at)}/{record.secret_id}"
-            self._view.put(path, orjson.dumps(where))
 
     def rotations_due(self, now: float) -> Iterator[tuple[str, str, str]]:
         """(account, region, name) of each secret whose rotation time has come, earliest
         first; stops at the first that is not due."""
-        for path, where in self._view.scan("rotation-due/"):
-            if int(path.split("/", 2)[1]) > millis(now):
-                return
-            account, region, name = orjson.loads(where)
+        for entry in self._rotations.due(now):
+            account, region, name = orjson.loads(entry.payload)
             yield account, region, name
 
     def scrub_or_owe(self) -> bool:

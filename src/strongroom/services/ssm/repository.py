@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 
 from strongroom.barrier import CachedView, View
+from strongroom.services.due_index import DueIndex
 from strongroom.services.ssm.names import canonical_name
 from strongroom.services.ssm.records import ParameterRecord, VersionRecord
-from strongroom.services.time_keys import millis, time_key
 
 
 class ParametersRepository:
@@ -29,6 +29,7 @@ class ParametersRepository:
         self._view = view
         self._parameters = CachedView(view, ParameterRecord.from_bytes, ParameterRecord.to_bytes)
         self._versions = CachedView(view, VersionRecord.from_bytes, VersionRecord.to_bytes)
+        self._due = DueIndex(view, "due/")
 
     def transaction(self) -> AbstractContextManager[object]:
         """One storage transaction that every barrier call in the block joins."""
@@ -99,26 +100,17 @@ class ParametersRepository:
 
     # --- due policy work ----------------------------------------------------------
 
-    @staticmethod
-    def _due_path(when: float, kind: str, record: ParameterRecord) -> str:
-        where = f"{record.account}/{record.region}/{record.name}"
-        return f"due/{time_key(when)}/{kind}/{where}"
-
     def schedule(self, when: float, kind: str, record: ParameterRecord) -> str:
         """Note work of `kind` on `record` due at `when`; the entry's path."""
-        path = self._due_path(when, kind, record)
-        self._view.put(path, b"")
-        return path
+        return self._due.put(when, f"{kind}/{record.account}/{record.region}/{record.name}")
 
     def unschedule(self, path: str) -> None:
         """Forget one due entry."""
-        self._view.delete(path)
+        self._due.remove(path)
 
     def due(self, now: float) -> Iterator[tuple[str, str, str, str, str]]:
         """(entry path, kind, account, region, name) of due work, oldest first; stops at the
         first entry not yet due."""
-        for path, _ in self._view.scan("due/"):
-            _, ms, kind, account, region, name = path.split("/", 5)
-            if int(ms) > millis(now):
-                return
-            yield path, kind, account, region, name
+        for entry in self._due.due(now):
+            kind, account, region, name = entry.key.split("/", 3)
+            yield entry.path, kind, account, region, name
