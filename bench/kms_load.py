@@ -1,8 +1,8 @@
 """Load-test KMS, Secrets Manager and Parameter Store hot paths on Strongroom, moto and raw ASGI.
 
 Usage: `python bench/kms_load.py [--rounds 3] [--duration 10] [--connections 32] [--workers 1]
-[--targets strongroom,moto,raw,sqlite] [--ops encrypt32,encrypt4k,decrypt,gdk,getsecret,putsecret,
-getparam,getparamsecure,putparam]`.
+[--targets strongroom,moto,raw,sqlite,ecdsa] [--ops encrypt32,encrypt4k,decrypt,gdk,sign,
+generatemac,getsecret,putsecret,getparam,getparamsecure,putparam]`.
 
 Method (issues 2, 8 and 9, "Speed"): every server runs as its own process on a free 127.0.0.1
 port and is loaded by wrk (keep-alive, N connections) with real requests, SigV4-signed by
@@ -17,7 +17,10 @@ version (real work), so its run replays one request per parameter of a set, roun
 (once a parameter holds 100 versions, each Put also drops the oldest, as AWS does);
 fewer new versions than acknowledged Puts is an error there too. The `sqlite` target
 (`sqlite_commit_loop.py`) is a bare SQLite loop with Strongroom's durability settings at
-the same concurrency, run beside PutSecretValue and PutParameter in each round.
+the same concurrency, run beside PutSecretValue and PutParameter in each round. The
+`ecdsa` target (`ecdsa_reference.py`) is the CPU of one bare ECDSA P-256 signature of a
+32-byte digest made by cryptography on this machine, run beside Sign in each round: Sign's
+budget is Encrypt's server CPU per request plus that signature, both from the same round.
 Runs are interleaved (every target for one operation, then the next operation; then the
 next round); ratios (Strongroom over moto, raw, the SQLite loop; Strongroom's CPU per
 request over its own Decrypt's) are taken within each round and the table shows medians
@@ -64,13 +67,15 @@ from urllib.parse import urlsplit
 BENCH_DIR = Path(__file__).resolve().parent
 LUA_SCRIPT = BENCH_DIR / "wrk" / "signed_request.lua"
 SQLITE_LOOP = BENCH_DIR / "sqlite_commit_loop.py"
+ECDSA_REFERENCE = BENCH_DIR / "ecdsa_reference.py"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 ACCESS_KEY = "AKIDBENCH000000000001"
 SECRET_KEY = "bench/Secret/Key/0123456789abcdefghijklm"  # 40 characters, like AWS's
 MOTO_KEYS = ("testing", "testing")
 SERVERS = ("strongroom", "moto", "raw")
-TARGETS = (*SERVERS, "sqlite")  # sqlite: the bare commit loop, run beside the Puts
+# sqlite: the bare commit loop, run beside the Puts; ecdsa: one bare signature, beside Sign.
+TARGETS = (*SERVERS, "sqlite", "ecdsa")
 WIRE_PREFIX = {"kms": "TrentService", "secretsmanager": "secretsmanager", "ssm": "AmazonSSM"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 STOP_TIMEOUT = 10.0
@@ -85,7 +90,8 @@ GET_SECURE = "/kms-load/get/secure"  # GetParameter's SecureString, under alias/
 PUT_PARAMETERS = 64  # PutParameter's set, replayed round-robin
 PUT_PROBE = "/kms-load/put/probe"
 
-# (ratio or column, comparison, bound): issue 2 for KMS, 8 for Secrets Manager, 9 for SSM.
+# (ratio or column, comparison, bound): issue 2 for KMS, 8 for Secrets Manager, 9 for SSM;
+# Sign and GenerateMac: the asymmetric and HMAC keys' issue.
 Goal = tuple[str, Callable[[float, float], bool], float]
 ISSUE_2: tuple[Goal, ...] = (
     ("vs_moto", operator.ge, 30.0),
@@ -103,6 +109,8 @@ GOALS: dict[str, tuple[Goal, ...]] = {
         ("vs_raw", operator.ge, 0.5),
         ("cpu_vs_decrypt", operator.le, 1.3),
     ),
+    "sign": (("cpu_vs_budget", operator.le, 1.2),),
+    "generatemac": (("cpu_vs_encrypt", operator.le, 1.2),),
     "getparam": (("vs_moto", operator.ge, 40.0), ("vs_raw", operator.ge, 0.5)),
     "getparamsecure": (
         ("vs_moto", operator.ge, 40.0),
@@ -116,6 +124,8 @@ GOAL_TEXT = {
     "cpu_us_per_req": "server CPU us/request",
     "p99_ms": "p99 ms",
     "cpu_vs_decrypt": "server CPU per request / Decrypt's (same run)",
+    "cpu_vs_encrypt": "server CPU per request / Encrypt 32 B's (same round)",
+    "cpu_vs_budget": "server CPU per request / (Encrypt 32 B's + one ECDSA P-256) (same round)",
 }
 COMPARE_TEXT: dict[Callable[[float, float], bool], str] = {
     operator.ge: ">=",
@@ -147,6 +157,7 @@ def _b64(data: bytes) -> str:
 
 
 PLAIN_32 = os.urandom(32)
+DIGEST_32 = os.urandom(32)  # Sign's message: a SHA-256 digest made by the caller
 PLAIN_4K = os.urandom(4096)
 SECRET_1K = _b64(os.urandom(768))  # 1,024 printable characters
 PUT_1K = _b64(os.urandom(768))
@@ -200,6 +211,31 @@ OPERATIONS = {
             lambda t: {"KeyId": t.key_id, "KeySpec": "AES_256"},
         ),
         Operation(
+            "sign",
+            "Sign P-256 digest",
+            "kms",
+            "Sign",
+            "Signature",
+            lambda t: {
+                "KeyId": t.sign_key_id,
+                "Message": _b64(DIGEST_32),
+                "MessageType": "DIGEST",
+                "SigningAlgorithm": "ECDSA_SHA_256",
+            },
+        ),
+        Operation(
+            "generatemac",
+            "GenerateMac HMAC_256 32 B",
+            "kms",
+            "GenerateMac",
+            "Mac",
+            lambda t: {
+                "KeyId": t.mac_key_id,
+                "Message": _b64(PLAIN_32),
+                "MacAlgorithm": "HMAC_SHA_256",
+            },
+        ),
+        Operation(
             "getsecret",
             "GetSecretValue 1 KiB",
             "secretsmanager",
@@ -244,6 +280,8 @@ OPERATIONS = {
     )
 }
 SQLITE_BESIDE = {"putsecret": len(PUT_1K), "putparam": len(PUT_PARAM_128)}  # op: value bytes
+ECDSA_BESIDE = "sign"
+CPU_VS_ENCRYPT = ("sign", "generatemac")  # their CPU per request is set against Encrypt 32 B's
 
 
 class BenchError(Exception):
@@ -261,6 +299,8 @@ class Target:
     credentials: tuple[str, str]
     key_id: str = ""
     ciphertext: str = ""
+    sign_key_id: str = ""  # ECC_NIST_P256 SIGN_VERIFY
+    mac_key_id: str = ""  # HMAC_256 GENERATE_VERIFY_MAC
     secret_name: str = ""  # the GetSecretValue secret
     put_rate: float | None = None  # best PutSecretValue req/s measured so far
     put_batches: int = 0  # pools of fresh secrets made so far
@@ -286,6 +326,8 @@ def check_prerequisites(targets: list[str]) -> None:
         missing.append("moto_server (pip install 'moto[server]')")
     if "strongroom" in targets and shutil.which("strongroom") is None:
         missing.append("strongroom command (pip install -e . at the repository root)")
+    if "ecdsa" in targets and importlib.util.find_spec("cryptography") is None:
+        missing.append("python module cryptography (pip install cryptography)")
     if missing:
         raise BenchError("missing prerequisites:\n  - " + "\n  - ".join(missing))
 
@@ -453,6 +495,10 @@ def prepare(target: Target, ops: list[Operation]) -> None:
     warm parameters, PutParameter's set."""
     if any(op.service == "kms" for op in ops):
         prepare_key(target)
+    if any(op.name == "sign" for op in ops):
+        target.sign_key_id = asymmetric_key(target, "ECC_NIST_P256", "SIGN_VERIFY")
+    if any(op.name == "generatemac" for op in ops):
+        target.mac_key_id = asymmetric_key(target, "HMAC_256", "GENERATE_VERIFY_MAC")
     if any(op.name == "getsecret" for op in ops):
         prepare_secret(target)
     if any(op.name in ("getparam", "getparamsecure") for op in ops):
@@ -471,6 +517,27 @@ def prepare_key(target: Target) -> None:
     target.key_id = kms.create_key(Description="kms_load benchmark")["KeyMetadata"]["KeyId"]
     blob = kms.encrypt(KeyId=target.key_id, Plaintext=PLAIN_32)["CiphertextBlob"]
     target.ciphertext = _b64(blob)
+
+
+def asymmetric_key(target: Target, spec: str, usage: str) -> str:
+    """Create a key of `spec` and `usage` with boto3 (raw: a stand-in id), sign or MAC once
+    and verify that (so its material is loaded and cached before the runs)."""
+    if target.name == "raw":
+        return str(uuid.uuid4())
+    kms = sdk_client(target, "kms")
+    key = kms.create_key(Description="kms_load benchmark", KeySpec=spec, KeyUsage=usage)
+    key_id: str = key["KeyMetadata"]["KeyId"]
+    if usage == "SIGN_VERIFY":
+        how = {"Message": DIGEST_32, "MessageType": "DIGEST", "SigningAlgorithm": "ECDSA_SHA_256"}
+        signature = kms.sign(KeyId=key_id, **how)["Signature"]
+        valid = kms.verify(KeyId=key_id, Signature=signature, **how)["SignatureValid"]
+    else:
+        how = {"Message": PLAIN_32, "MacAlgorithm": "HMAC_SHA_256"}
+        mac = kms.generate_mac(KeyId=key_id, **how)["Mac"]
+        valid = kms.verify_mac(KeyId=key_id, Mac=mac, **how)["MacValid"]
+    if not valid:
+        raise BenchError(f"{target.name}: a {spec} key does not verify what it made")
+    return key_id
 
 
 def prepare_secret(target: Target) -> None:
@@ -985,6 +1052,36 @@ def measure_sqlite(
     }
 
 
+def measure_ecdsa(args: argparse.Namespace, op: Operation) -> dict[str, Any]:
+    """The bare ECDSA P-256 signature (`ecdsa_reference.py`), as its own process, beside Sign."""
+    cmd = [sys.executable, str(ECDSA_REFERENCE)]
+    machine_before = machine_ticks()
+    started = time.monotonic()
+    returncode, text, process_cpu = run_bounded(cmd, 120)
+    seconds = max(time.monotonic() - started, 1e-3)
+    machine_after = machine_ticks()
+    reference = tagged_json(text, "ECDSA_JSON")
+    if reference is None:
+        raise BenchError(f"ecdsa_reference.py failed (exit {returncode}):\n{text}")
+    busy = machine_after[0] - machine_before[0]
+    return {
+        "target": "ecdsa",
+        "op": op.name,
+        "requests": reference["signatures"] * reference["repeats"],
+        "rps": None,
+        "p50_ms": None,
+        "p99_ms": None,
+        "cpu_us_per_req": reference["us_per_signature"],  # median repeat, start-up excluded
+        "wrk_cpu_us_per_req": None,
+        "machine_busy": busy / max(machine_after[1] - machine_before[1], 1),
+        "others_cores": max(busy / CLK_TCK - process_cpu, 0.0) / seconds,
+        "socket_errors": {},
+        "non_2xx": 0,
+        "errors": int(returncode != 0),
+        "ecdsa": reference,
+    }
+
+
 # --------------------------------------------------------------------------------- running
 
 
@@ -999,6 +1096,8 @@ def run_op(
     runs = [measure(target, op, args, duration) for target in targets]
     if op.name in SQLITE_BESIDE and "sqlite" in args.targets:
         runs.append(measure_sqlite(args, workdir, duration, op))
+    if op.name == ECDSA_BESIDE and "ecdsa" in args.targets:
+        runs.append(measure_ecdsa(args, op))
     return runs
 
 
@@ -1036,6 +1135,12 @@ def error_text(run: dict[str, Any]) -> str:
 def describe(run: dict[str, Any]) -> str:
     if "probe_error" in run:
         return f"FAILED {run['probe_error']}"
+    if run["target"] == "ecdsa":
+        return (
+            f"cpu {run['cpu_us_per_req']:7.1f} us/signature (median of "
+            f"{run['ecdsa']['repeats']} x {run['ecdsa']['signatures']})  "
+            f"others {run['others_cores']:.2f} cores"
+        )
     text = (
         f"{run['rps']:9.0f} req/s  p50 {run['p50_ms']:6.2f} ms  p99 {run['p99_ms']:6.2f} ms  "
         f"cpu {run['cpu_us_per_req']:7.0f} us/req  "
@@ -1079,8 +1184,35 @@ def summarize(runs: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
             )
             if values:
                 ratios["cpu_vs_decrypt"] = median_of(values)
+        if op in CPU_VS_ENCRYPT:
+            values = round_ratios(
+                runs, (op, "strongroom"), ("encrypt32", "strongroom"), "cpu_us_per_req"
+            )
+            if values:
+                ratios["cpu_vs_encrypt"] = median_of(values)
+        if op == ECDSA_BESIDE:
+            values = budget_ratios(runs)
+            if values:
+                ratios["cpu_vs_budget"] = median_of(values)
         rows[op] = {"targets": per_target, "ratios": ratios}
     return rows
+
+
+def budget_ratios(runs: list[dict[str, Any]]) -> list[float]:
+    """Sign's server CPU per request over (Encrypt 32 B's + one bare ECDSA signature), one
+    ratio per round where all three were measured."""
+    out = []
+    for rnd in sorted({r["round"] for r in runs}):
+        found = {
+            (r["op"], r["target"]): r["cpu_us_per_req"]
+            for r in runs
+            if r["round"] == rnd and r.get("cpu_us_per_req") is not None and not r["errors"]
+        }
+        parts = [("sign", "strongroom"), ("encrypt32", "strongroom"), ("sign", "ecdsa")]
+        if all(part in found for part in parts):
+            sign, encrypt, ecdsa = (found[part] for part in parts)
+            out.append(sign / (encrypt + ecdsa))
+    return out
 
 
 def round_ratios(
@@ -1128,7 +1260,7 @@ def ratio(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec) + "x"
 
 
-SERVER_LABEL = {"sqlite": "SQLite loop"}
+SERVER_LABEL = {"sqlite": "SQLite loop", "ecdsa": "ECDSA P-256, bare (cryptography)"}
 
 
 def table_rows(summary: dict[str, Any]) -> list[list[str]]:
@@ -1151,6 +1283,8 @@ def table_rows(summary: dict[str, Any]) -> list[list[str]]:
                     ratio(r.get("vs_raw"), ".2f"),
                     ratio(r.get("vs_sqlite"), ".2f"),
                     ratio(r.get("cpu_vs_decrypt"), ".2f"),
+                    ratio(r.get("cpu_vs_encrypt"), ".2f"),
+                    ratio(r.get("cpu_vs_budget"), ".2f"),
                     f"ERRORS {m['errors']}" if m["errors"] else "0",
                 ]
             )
@@ -1170,6 +1304,8 @@ HEADERS = [
     "vs raw",
     "vs SQLite loop",
     "CPU vs Decrypt",
+    "CPU vs Encrypt",
+    "CPU vs Encrypt + ECDSA",
     "errors",
 ]
 
@@ -1192,6 +1328,43 @@ def print_rich(summary: dict[str, Any], args: argparse.Namespace) -> None:
     console.print(table)
     for label, ok in goal_checks(summary):
         console.print(f"  {'[green]MET ' if ok else '[red]MISS'}[/] {label}")
+    for line in budget_lines(summary):
+        console.print(line, markup=False, highlight=False)
+
+
+def budget_lines(summary: dict[str, Any]) -> list[str]:
+    """Sign's and GenerateMac's CPU budgets: the inputs (medians over rounds) and the
+    verdicts (medians of the per-round ratios), PASS only without errors."""
+
+    def cpu(op: str, target: str) -> dict[str, Any] | None:
+        return summary.get(op, {}).get("targets", {}).get(target)
+
+    encrypt = cpu("encrypt32", "strongroom")
+    if encrypt is None or not ({"sign", "generatemac"} & summary.keys()):
+        return []
+    lines = ["", "CPU budgets (server CPU per request, medians over rounds):"]
+    lines.append(f"  Encrypt 32 B         {fmt(encrypt['cpu_us_per_req'], '7.1f')} us")
+    for op, label in (("sign", "Sign P-256 digest"), ("generatemac", "GenerateMac 32 B")):
+        if cpu(op, "strongroom"):
+            lines.append(f"  {label:20} {fmt(cpu(op, 'strongroom')['cpu_us_per_req'], '7.1f')} us")
+    if cpu("sign", "ecdsa"):
+        value = fmt(cpu("sign", "ecdsa")["cpu_us_per_req"], "7.1f")
+        lines.append(f"  ECDSA P-256 (bare)   {value} us  (cryptography, one signature)")
+    for op, text in (
+        ("sign", "Sign <= (Encrypt + ECDSA) x {}"),
+        ("generatemac", "GenerateMac <= {} x Encrypt"),
+    ):
+        ((key, _, bound),) = GOALS[op]
+        mine = cpu(op, "strongroom")
+        value = summary.get(op, {}).get("ratios", {}).get(key)
+        if mine is None or value is None:
+            continue
+        ok = mine["errors"] == 0 and encrypt["errors"] == 0 and value <= bound
+        verdict = "PASS" if ok else "FAIL"
+        lines.append(
+            f"  {text.format(bound):34} ratio {value:.2f} (target <= {bound:.2f})  {verdict}"
+        )
+    return lines
 
 
 def markdown(summary: dict[str, Any]) -> str:
@@ -1290,6 +1463,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     say(f"results written to {args.json}")
     print("\n" + markdown(summary))
+    if budget_lines(summary):
+        print("\n".join(budget_lines(summary)))
     if failed:
         say(f"\n!! {len(failed)} run(s) had errors; their numbers are not a benchmark:")
         for run in failed:

@@ -269,6 +269,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
             *([deliverer.wake] if deliverer else []),  # events other processes emitted
         ],
         tick_ready,
+        local_jobs=[job for plugin in plugins for job in plugin.local_jobs],
     )
 
     async def on_startup() -> None:

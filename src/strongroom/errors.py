@@ -141,6 +141,26 @@ class NotAuthorizedException(StrongroomError):
     """KMS's answer to an alias under the reserved `alias/aws/` prefix."""
 
 
+class KMSInvalidSignatureException(StrongroomError):
+    """Verify: the signature is not valid for the message, key and algorithm."""
+
+
+class KMSInvalidMacException(StrongroomError):
+    """VerifyMac: the MAC is not valid for the message, key and algorithm."""
+
+
+class InvalidImportTokenException(StrongroomError):
+    """An import token that is not valid, or not for this key."""
+
+
+class ExpiredImportTokenException(StrongroomError):
+    """An import token past its 24 hours."""
+
+
+class IncorrectKeyMaterialException(StrongroomError):
+    """Imported material that is not the material this key had, or was expected to get."""
+
+
 class DryRunOperationException(StrongroomError):
     """The request would have succeeded, but DryRun was set."""
 

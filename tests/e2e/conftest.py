@@ -19,7 +19,7 @@ def strongroom_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def kms(strongroom_server: ServerProcess) -> Any:
     """A boto3 KMS client for the shared server."""
     return strongroom_server.client("kms")
@@ -41,7 +41,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def raw_kms(strongroom_server: ServerProcess) -> Any:
     """A KMS client that sends bad input unchecked, to test the server's own validation."""
     return strongroom_server.client("kms", validate=False)

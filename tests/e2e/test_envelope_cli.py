@@ -209,7 +209,9 @@ def test_usage_errors(files: dict[str, Path], tmp_path: Path) -> None:
     assert done.returncode != 0 and b"KEY=VALUE" in done.stderr
     done = run("decrypt", "--aes-key", files["aes"], tmp_path / "missing", tmp_path / "x")
     assert done.returncode != 0 and b"missing" in done.stderr
-    done = run("decrypt", "--aes-key", files["aes"], files["plain"], tmp_path / "x")
+    text = tmp_path / "text"  # not random bytes: those may start like a message header
+    text.write_bytes(b"plain text, not an encrypted message")
+    done = run("decrypt", "--aes-key", files["aes"], text, tmp_path / "x")
     assert done.returncode == 1 and b"not an encrypted message" in done.stderr
 
 

@@ -137,11 +137,18 @@ def test_schedule_and_cancel_deletion(kms: Any, raw_kms: Any) -> None:
 
 def test_unsupported_key_specs_and_origins_say_so(kms: Any, raw_kms: Any) -> None:
     before = kms.list_keys(Limit=1000)["Keys"]
-    error = error_of(kms.create_key, KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
+    error = error_of(kms.create_key, KeySpec="SM2", KeyUsage="SIGN_VERIFY")
     assert error["Code"] == "UnsupportedOperationException"
-    assert "RSA_2048" in error["Message"]
-    error = error_of(kms.create_key, Origin="EXTERNAL")
+    assert "SM2" in error["Message"]
+    error = error_of(kms.create_key, Origin="AWS_CLOUDHSM")
     assert error["Code"] == "UnsupportedOperationException"
+    error = error_of(kms.create_key, KeySpec="HMAC_256")
+    assert error["Code"] == "ValidationException"
+    assert error["Message"] == (
+        "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."
+    )
+    error = error_of(kms.create_key, KeySpec="ECC_NIST_P256", KeyUsage="ENCRYPT_DECRYPT")
+    assert error["Code"] == "ValidationException"
     error = error_of(raw_kms.create_key, KeySpec="NOT_A_SPEC")
     assert error["Code"] == "ValidationException"
     assert "enum value set" in error["Message"]

@@ -52,12 +52,17 @@ def test_on_demand_rotation_keeps_old_ciphertext(kms: Any) -> None:
 
 
 def test_on_demand_rotation_limit(kms: Any) -> None:
+    """25 on-demand rotations per key, as the pinned botocore model documents."""
     key = new_key(kms)
-    for _ in range(10):
+    for _ in range(25):
         kms.rotate_key_on_demand(KeyId=key["KeyId"])
     error = error_of(kms.rotate_key_on_demand, KeyId=key["KeyId"])
     assert error["Code"] == "LimitExceededException"
-    assert len(kms.list_key_rotations(KeyId=key["KeyId"])["Rotations"]) == 10
+    assert error["Message"] == (
+        "The on-demand rotations limit has been reached for the given keyId. No more on-demand "
+        f"rotations can be performed for this key: {key['Arn']}"
+    )
+    assert len(kms.list_key_rotations(KeyId=key["KeyId"])["Rotations"]) == 25
 
 
 def test_disabled_key_cannot_rotate(kms: Any) -> None:

@@ -1,10 +1,13 @@
-"""Runs leader-only jobs on an interval, off the server's event loop.
+"""Runs leader-only jobs (and each process's own upkeep) on an interval, off the server's
+event loop.
 
 Jobs are synchronous; each tick runs them in order on a worker thread, so a slow job never
 delays a request. They share the services' caches with the request handlers as any
 writer does: each change is a transaction, and a rolled-back one forgets the caches. One
 tick runs at a time (the dev clock's tick waits for one under way). A failing job is
 logged and retried on the next tick; state lives in storage, so restarts lose nothing.
+Local jobs run first on every tick of every ready process, leader or not: they write out
+what this process alone holds in memory (KMS's key usage).
 """
 
 from __future__ import annotations
@@ -37,12 +40,14 @@ class Scheduler:
         jobs: list[Job],
         is_ready: Callable[[], bool],
         random: RandomBytes = system_random,
+        local_jobs: list[Job] | None = None,
     ) -> None:
         """`random` draws the lease holder id, unique to this process and this start."""
         self._storage = storage
         self._clock = clock
         self._interval = interval
         self._jobs = jobs
+        self._local_jobs = local_jobs or []
         self._is_ready = is_ready
         self._holder = holder_id(random(4).hex())
         self._task: asyncio.Task[None] | None = None
@@ -61,17 +66,22 @@ class Scheduler:
     def _tick(self) -> bool:
         if not self._is_ready():
             return False
+        self._run(self._local_jobs)
         self._leading = try_acquire(
             self._storage, self._holder, self._clock.now(), 3 * self._interval
         )
         if not self._leading:
             return False
-        for job in self._jobs:
+        self._run(self._jobs)
+        return True
+
+    @staticmethod
+    def _run(jobs: list[Job]) -> None:
+        for job in jobs:
             try:
                 job()
             except Exception:
                 log.exception("scheduled job %s failed; retrying next tick", job)
-        return True
 
     async def _loop(self) -> None:
         while True:

@@ -8,10 +8,12 @@ no HTTP and no botocore). Invariants:
   them, then calls `reset`.
 - `forget` drops every secret or record the service caches in memory; it runs when the
   process seals (and must not touch storage: the barrier is closed by then).
-- `jobs` run on the leader's scheduler ticks, in order, each after the tick's refresh.
+- `jobs` run on the leader's scheduler ticks, in order, each after the tick's refresh;
+  `local_jobs` on every process's ticks (what only that process's memory holds).
 - `blocking` names operations that may wait on this same server (Lambda's Invoke runs a
-  function that calls back over HTTP): the server runs them in worker threads, off the
-  event loop, so they cannot deadlock it. Everything else runs on the loop.
+  function that calls back over HTTP) or compute for long (KMS making an RSA key): the
+  server runs them in worker threads, off the event loop, so they cannot deadlock or stall
+  it. Everything else runs on the loop.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class ServicePlugin:
     """After the dev reset deleted `prefixes`: drop what memory still holds of them."""
     jobs: tuple[Job, ...] = ()
     """Leader-only background work, run on every scheduler tick."""
+    local_jobs: tuple[Job, ...] = ()
+    """Every process's own upkeep, run on each of its scheduler ticks, leader or not."""
     stop: Callable[[], None] | None = None
     """At shut-down: start no more background work (runs under way may finish)."""
     blocking: frozenset[str] = frozenset()

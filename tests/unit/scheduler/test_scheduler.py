@@ -80,3 +80,23 @@ def test_a_lease_of_a_live_process_or_another_host_is_respected() -> None:
     _lease_of(storage, "another-host/1/00000001")
     assert not _scheduler(storage, ScriptedRandom(b"\x00\x00\x00\x03"), ran).run_once()
     assert ran == []
+
+
+def test_local_jobs_run_in_every_process_and_leader_jobs_in_one() -> None:
+    storage, ran = MemoryStorage(), []
+
+    def scheduler(name: str, seed: bytes) -> Scheduler:
+        return Scheduler(
+            storage,
+            Clock(),
+            60.0,
+            [lambda: ran.append(f"{name} leads")],
+            lambda: True,
+            ScriptedRandom(seed),
+            local_jobs=[lambda: ran.append(f"{name} local")],
+        )
+
+    first = scheduler("first", b"\x00\x00\x00\x01")
+    second = scheduler("second", b"\x00\x00\x00\x02")
+    assert first.run_once() and not second.run_once()
+    assert ran == ["first local", "first leads", "second local"]

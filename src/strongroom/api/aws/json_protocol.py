@@ -8,7 +8,7 @@
 - `encode_body` turns a service result into JSON bytes: `bytes` become base64 strings and
   `datetime`s epoch seconds (naive ones are UTC), as botocore's JSON parser expects.
 - `encode_error` writes `{"__type": code, "message": message}`: KMS, SSM and Secrets
-  Manager send a lowercase "message" (botocore reads either case).
+  Manager send a lowercase "message" (botocore reads either case); no message, no key.
 
 Invariants: no message here echoes the body (it may hold a plaintext); orjson does all the
 JSON work, once per request; `encode_error` never raises (text that is not valid Unicode,
@@ -70,7 +70,11 @@ def encode_body(result: Mapping[str, Any]) -> bytes:
 
 
 def encode_error(code: str, message: str, *, message_key: str = "message") -> bytes:
-    """An error body as AWS JSON services send it: `{"__type": code, "message": message}`."""
+    """An error body as AWS JSON services send it: `{"__type": code, "message": message}`,
+    or `{"__type": code}` alone for an error that says nothing (InvalidCiphertextException,
+    KMSInvalidSignatureException, ...), as AWS sends those."""
+    if not message:
+        return orjson.dumps({"__type": _valid(code)})
     try:
         return orjson.dumps({"__type": code, message_key: message})
     except orjson.JSONEncodeError:  # a lone surrogate: orjson writes only valid UTF-8

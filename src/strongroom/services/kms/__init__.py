@@ -9,7 +9,21 @@ from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
 from strongroom.keystores import KeyStore
-from strongroom.services.kms import aliases, cryptographic, keys, policies, rotation, tags
+from strongroom.services.kms import (
+    aliases,
+    cryptographic,
+    data_key_pairs,
+    imports,
+    key_agreement,
+    key_usage,
+    keys,
+    mac,
+    multi_region,
+    policies,
+    rotation,
+    signing,
+    tags,
+)
 from strongroom.services.kms.maintenance import MaintenanceReport, run_maintenance
 from strongroom.services.kms.managed_keys import aws_managed_key
 from strongroom.services.kms.repository import KmsRepository
@@ -27,7 +41,27 @@ OPERATIONS: dict[str, Operation] = {
     **tags.OPERATIONS,
     **policies.OPERATIONS,
     **rotation.OPERATIONS,
+    **signing.OPERATIONS,
+    **mac.OPERATIONS,
+    **key_agreement.OPERATIONS,
+    **data_key_pairs.OPERATIONS,
+    **multi_region.OPERATIONS,
+    **imports.OPERATIONS,
+    **key_usage.OPERATIONS,
 }
+
+
+SLOW_OPERATIONS = frozenset(
+    {
+        "CreateKey",
+        "GetParametersForImport",
+        "ImportKeyMaterial",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+    }
+)
+"""Operations that may make or check an RSA key (a second or more for RSA_4096): run off
+the event loop, so that other requests are not held up meanwhile."""
 
 
 def plugin(
@@ -40,9 +74,12 @@ def plugin(
         operations=OPERATIONS,
         context=kms,
         prefixes=(PREFIX,),
-        forget=kms.forget_caches,
-        reset=kms.forget_caches,
+        forget=kms.forget_everything,
+        reset=kms.forget_everything,
         jobs=(lambda: run_maintenance(kms),),
+        local_jobs=(kms.usage.flush,),
+        stop=kms.usage.flush_all,
+        blocking=SLOW_OPERATIONS,
     )
 
 

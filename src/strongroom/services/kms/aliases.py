@@ -1,4 +1,10 @@
-"""Aliases: friendly names for keys, within one account and region."""
+"""Aliases: friendly names for keys, within one account and region.
+
+A name starts with `alias/`; names under `alias/aws/` belong to AWS managed keys
+(`managed_keys`), so no caller creates, moves or deletes one. Errors carry AWS's codes and
+messages: a name without the prefix, a reserved name (no message, as AWS sends none), a
+duplicate, a missing alias.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 from strongroom.errors import (
     AlreadyExistsException,
     InvalidMarkerException,
+    KMSInvalidStateException,
     NotAuthorizedException,
     NotFoundException,
     ValidationException,
@@ -22,21 +29,32 @@ from strongroom.services.kms.service import (
     writes,
 )
 
+PREFIX = "alias/"
+RESERVED_PREFIX = "alias/aws/"
+
+
+def _check_prefix(name: str) -> None:
+    if not name.startswith(PREFIX):
+        raise ValidationException(
+            'Alias must start with the prefix "alias/". Please see '
+            "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
+        )
+
 
 def _check_alias_name(name: str) -> None:
-    if not name.startswith("alias/"):
-        raise ValidationException("Invalid identifier")
-    if name.startswith("alias/aws/"):
+    """The rules CreateAlias and UpdateAlias apply to the alias name."""
+    _check_prefix(name)
+    if name.startswith(RESERVED_PREFIX):
         raise NotAuthorizedException("")
     if ":" in name:
         raise ValidationException(f"{name} contains invalid characters for an alias")
-    if name == "alias/":
+    if name == PREFIX:
         raise ValidationException("Alias must not be empty")
 
 
 def _target(kms: Kms, caller: Caller, target_key_id: str, action: str) -> str:
     """The key an alias will point at; the caller needs `action` on it too, as in AWS."""
-    if target_key_id.startswith("alias/") or ":alias/" in target_key_id:
+    if target_key_id.startswith(PREFIX) or f":{PREFIX}" in target_key_id:
         raise ValidationException("Aliases must refer to keys. Not aliases")
     record = authorized_key(
         kms, caller, action, target_key_id, aliases=False, check=require_not_pending_deletion
@@ -85,17 +103,36 @@ def update_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) 
     caller.authorize("kms:UpdateAlias", _arn(caller, AliasName))
     alias = _existing(kms, caller, AliasName)
     _authorize_current_target(kms, caller, alias, "kms:UpdateAlias")
-    alias.target_key_id = _target(kms, caller, TargetKeyId, "kms:UpdateAlias")
+    new_target = _target(kms, caller, TargetKeyId, "kms:UpdateAlias")
+    _require_same_kind(kms, caller, alias.target_key_id, new_target)
+    alias.target_key_id = new_target
     alias.updated = kms.clock.now()
     kms.repository.save_alias(caller.account_id, caller.region, alias)
     return {}
 
 
+def _require_same_kind(kms: Kms, caller: Caller, current_id: str, new_id: str) -> None:
+    """UpdateAlias moves an alias only between keys of one type (symmetric, asymmetric or
+    HMAC) and one key usage, as AWS requires: code using the alias keeps working."""
+    current = kms.repository.key(caller.account_id, caller.region, current_id)
+    new = kms.repository.key(caller.account_id, caller.region, new_id)
+    if current is None or new is None:
+        return
+    if (current.spec.form, current.key_usage) != (new.spec.form, new.key_usage):
+        raise ValidationException(
+            f"{new.arn} is not the same type of key, with the same key usage, as the "
+            f"alias's current key {current.arn}."
+        )
+
+
 @writes
 def delete_alias(kms: Kms, caller: Caller, *, AliasName: str) -> dict[str, Any]:
     """DeleteAlias: the key itself is untouched."""
-    if not AliasName.startswith("alias/"):
-        raise ValidationException("Invalid identifier")
+    _check_prefix(AliasName)
+    if AliasName.startswith(RESERVED_PREFIX):
+        raise KMSInvalidStateException(
+            f"The alias {AliasName} is a AWS managed alias and cannot be deleted."
+        )
     caller.authorize("kms:DeleteAlias", _arn(caller, AliasName))
     _authorize_current_target(kms, caller, _existing(kms, caller, AliasName), "kms:DeleteAlias")
     kms.repository.remove_alias(caller.account_id, caller.region, AliasName)

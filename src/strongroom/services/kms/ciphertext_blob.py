@@ -1,9 +1,10 @@
 """The KMS ciphertext blob: self-describing, so Decrypt needs no KeyId.
 
-Version 1:
+Version 1 (a key whose id is a UUID) and version 2 (a multi-Region key, whose id is
+`mrk-` and 32 hex digits), alike but for what the 16 key id bytes stand for:
 
-    version (1 byte, = 1) | key id (16 bytes, the UUID) | material version (4 bytes BE)
-    | key store payload (opaque; see the key store)
+    version (1 byte, = 1 or 2) | key id (16 bytes: the UUID, or the mrk id's hex digits)
+    | material version (4 bytes BE) | key store payload (opaque; see the key store)
 
 The key store authenticates the payload with associated data = the 21-byte header followed
 by the canonical encoding of the encryption context, so neither the key nor the context
@@ -19,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 VERSION = 1
+MULTI_REGION_VERSION = 2
+_MRK = "mrk-"
 _HEADER = struct.Struct(">B16sI")
 HEADER_BYTES = _HEADER.size
 _U16 = struct.Struct(">H")
@@ -43,6 +46,8 @@ class Blob:
 
 def header(key_id: str, material_version: int) -> bytes:
     """The 21-byte header naming a key (canonical id) and its material version."""
+    if key_id.startswith(_MRK):
+        return _HEADER.pack(MULTI_REGION_VERSION, bytes.fromhex(key_id[4:]), material_version)
     return _HEADER.pack(VERSION, bytes.fromhex(key_id.replace("-", "")), material_version)
 
 
@@ -53,11 +58,14 @@ def encode(blob: Blob) -> bytes:
 
 def decode(data: bytes) -> Blob:
     """Parse a blob, or `MalformedBlob`."""
-    if len(data) <= HEADER_BYTES or data[0] != VERSION:
+    if len(data) <= HEADER_BYTES or data[0] not in (VERSION, MULTI_REGION_VERSION):
         raise MalformedBlob()
-    _, key_bytes, material_version = _HEADER.unpack_from(data)
+    version, key_bytes, material_version = _HEADER.unpack_from(data)
     h = key_bytes.hex()
-    key_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"  # canonical UUID form
+    if version == MULTI_REGION_VERSION:
+        key_id = _MRK + h
+    else:
+        key_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"  # canonical UUID form
     return Blob(key_id, material_version, data[HEADER_BYTES:])
 
 

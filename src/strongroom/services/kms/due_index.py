@@ -5,7 +5,8 @@ Layout (inside the `kms/` view, across accounts and regions):
   deletion date while pending deletion, else its next automatic rotation while enabled)
   is that moment. Path order is time order, so a tick reads the due entries and stops at
   the first that is not due: its cost grows with the work due, not with the keys stored.
-  Key ids are unique across accounts (key stores keep material by key id alone too).
+  Key ids are unique across accounts, but a multi-Region key has one id in several
+  regions: its entries are `<key id>@<region>` (so each region's key has its own).
 - `due-index-version` -> `{"version": 1}`: every key stored before the index existed has
   been filed (`due_backfill` writes it once; it lies outside `due/`, so no scan of the
   entries meets it).
@@ -44,6 +45,11 @@ class DueEntry:
     key_id: str
 
 
+def _entry_key(record: KeyRecord) -> str:
+    """The key an entry files `record` under: its id, and a multi-Region key's region."""
+    return f"{record.key_id}@{record.region}" if record.multi_region else record.key_id
+
+
 class DueIndex:
     """Keys by the time their scheduled work is due."""
 
@@ -57,24 +63,24 @@ class DueIndex:
         `due_at` names; the caller then saves the record, which remembers the new place."""
         due = record.due_time
         where = orjson.dumps([record.account, record.region])
-        self._entries.move(record.key_id, record.due_at, due, where)
+        self._entries.move(_entry_key(record), record.due_at, due, where)
         record.due_at = due
 
     def unfile(self, record: KeyRecord) -> None:
         """Take `record` out of the index (it is being removed)."""
-        self._entries.move(record.key_id, record.due_at, None)
+        self._entries.move(_entry_key(record), record.due_at, None)
         record.due_at = None
 
     def due(self, now: float) -> Iterator[DueEntry]:
         """Each entry due at `now`, earliest first; stops at the first that is not due."""
         for entry in self._entries.due(now):
             account, region = orjson.loads(entry.payload)
-            yield DueEntry(entry.path, account, region, entry.key)
+            yield DueEntry(entry.path, account, region, entry.key.partition("@")[0])
 
     def names(self, record: KeyRecord, entry: DueEntry) -> bool:
         """Whether `entry` is where `record` is filed (else the entry is stale)."""
         return record.due_at is not None and entry.path == self._entries.path(
-            record.due_at, record.key_id
+            record.due_at, _entry_key(record)
         )
 
     def remove(self, entry: DueEntry) -> None:

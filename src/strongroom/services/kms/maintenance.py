@@ -1,4 +1,5 @@
-"""Background upkeep of keys: destroy those past their deletion date, rotate those due.
+"""Background upkeep of keys: destroy those past their deletion date, rotate those due,
+erase imported material past its ValidTo.
 
 Run by the scheduler (leader only). A pass reads only the due entries of the due index
 (`due_index`; the one-time `due_backfill` first, if this storage never had one), so its
@@ -24,6 +25,7 @@ from typing import Literal
 
 from strongroom.services.kms.due_backfill import backfill_due_index
 from strongroom.services.kms.due_index import DueEntry
+from strongroom.services.kms.imports import expire_if_due
 from strongroom.services.kms.keys import destroy_key
 from strongroom.services.kms.rotation import rotate_if_due
 from strongroom.services.kms.service import Kms, is_past_deletion
@@ -35,6 +37,8 @@ class MaintenanceReport:
 
     destroyed: int = 0
     rotated: int = 0
+    expired: int = 0
+    """Keys whose imported material expired (and was erased)."""
     backfilled: int = 0
     """Keys filed in the due index by the one-time backfill."""
     stale: int = 0
@@ -68,13 +72,15 @@ def _run_due(kms: Kms, report: MaintenanceReport) -> None:
             report.destroyed += 1
         elif outcome == "rotated":
             report.rotated += 1
+        elif outcome == "expired":
+            report.expired += 1
         elif outcome == "stale":
             report.stale += 1
     if failure is not None:
         raise failure
 
 
-Outcome = Literal["destroyed", "rotated", "stale"] | None
+Outcome = Literal["destroyed", "rotated", "expired", "stale"] | None
 
 
 def _run_one(kms: Kms, entry: DueEntry) -> Outcome:
@@ -90,6 +96,8 @@ def _run_one(kms: Kms, entry: DueEntry) -> Outcome:
                 return "destroyed"
             if rotate_if_due(kms, record):  # refiles it at its next rotation
                 return "rotated"
+            if expire_if_due(kms, record):  # erases expired imported material
+                return "expired"
             return None  # not quite due (the entry's time is rounded to the millisecond)
     except BaseException:
         kms.forget_caches()

@@ -14,9 +14,13 @@ from typing import Any
 
 import orjson
 
+from strongroom.services.kms.key_specs import ALGORITHM_FIELDS, KEY_SPECS, KeySpec
+
 ENABLED = "Enabled"
 DISABLED = "Disabled"
 PENDING_DELETION = "PendingDeletion"
+PENDING_IMPORT = "PendingImport"
+PENDING_REPLICA_DELETION = "PendingReplicaDeletion"
 DAY = 86_400.0
 """Seconds in a day, for deletion windows and rotation periods."""
 
@@ -31,6 +35,11 @@ def alias_arn(partition: str, region: str, account: str, alias_name: str) -> str
     return f"arn:{partition}:kms:{region}:{account}:{alias_name}"
 
 
+def legacy_material_id(key_id: str, version: int) -> str:
+    """The material id of a version made before ids were kept: stable, 64 hex digits."""
+    return f"{key_id.replace('-', '')}{version:032x}"
+
+
 @dataclass(slots=True)
 class MaterialVersion:
     """One generation of a key's material."""
@@ -38,6 +47,14 @@ class MaterialVersion:
     version: int
     created: float
     rotation_type: str | None = None  # None for the original, else AUTOMATIC / ON_DEMAND
+    material_id: str = ""
+    """KeyMetadata's CurrentKeyMaterialId while current (64 hex digits)."""
+    description: str = ""
+    """KeyMaterialDescription of imported material."""
+    import_state: str | None = None
+    """None for material KMS made; IMPORTED, or PENDING_IMPORT once deleted or expired."""
+    valid_to: float | None = None
+    """When imported material expires (None: it does not)."""
 
 
 @dataclass(slots=True)
@@ -69,21 +86,70 @@ class KeyRecord:
     due_at: float | None = None
     """The time the due index files the key under (None: not filed); kept by the
     repository, equal to `due_time` whenever the record is saved."""
+    pending_material: MaterialVersion | None = None
+    """Imported material waiting for RotateKeyOnDemand to make it current."""
+    multi_region: bool = False
+    primary_region: str | None = None
+    """A multi-Region key's primary region (its own region on the primary)."""
+    replica_regions: list[str] = field(default_factory=list)
+    """On a multi-Region primary: the regions its replicas are in."""
 
     @property
     def due_time(self) -> float | None:
-        """When the scheduler next has work on this key: its deletion date while pending
-        deletion, else its next automatic rotation while enabled with rotation on."""
-        if self.state == PENDING_DELETION:
-            return self.deletion_date
-        if self.state == ENABLED and self.rotation_enabled:
-            return self.next_rotation
-        return None
+        """When the scheduler next has work on this key: the earliest of its deletion date
+        (while pending deletion), the expiry of imported material (in any state) and its
+        next automatic rotation (while enabled with rotation on)."""
+        times = [
+            v.valid_to
+            for v in self.all_material
+            if v.valid_to is not None and v.import_state == "IMPORTED"
+        ]
+        if self.state in (PENDING_DELETION, PENDING_REPLICA_DELETION):
+            if self.deletion_date is not None:
+                times.append(self.deletion_date)
+            return min(times, default=None)
+        rotates = self.rotation_enabled and not self.is_replica  # replicas follow
+        if self.state == ENABLED and rotates and self.next_rotation is not None:
+            times.append(self.next_rotation)
+        return min(times, default=None)
+
+    @property
+    def all_material(self) -> list[MaterialVersion]:
+        """Every material version, the pending imported one (if any) last."""
+        if self.pending_material is None:
+            return self.versions
+        return [*self.versions, self.pending_material]
+
+    @property
+    def material_name(self) -> str:
+        """The name the key store files this key's material under: the key id, which the
+        related multi-Region keys share (they share material), except imported material,
+        which each region imports for itself."""
+        if self.multi_region and self.origin == "EXTERNAL":
+            return f"{self.key_id}.{self.region}"
+        return self.key_id
+
+    @property
+    def is_replica(self) -> bool:
+        """Whether this is a multi-Region replica key."""
+        return self.multi_region and self.primary_region != self.region
+
+    @property
+    def spec(self) -> KeySpec:
+        """The key's entry in AWS's table of key specs."""
+        return KEY_SPECS[self.key_spec]
 
     @property
     def arn(self) -> str:
         """The key's ARN."""
         return key_arn(self.partition, self.region, self.account, self.key_id)
+
+    def material_id_of(self, version: int) -> str:
+        """KeyMaterialId of a material version of this key."""
+        for known in reversed(self.versions):
+            if known.version == version:
+                return known.material_id or legacy_material_id(self.key_id, version)
+        return legacy_material_id(self.key_id, version)
 
     @property
     def current_version(self) -> int:
@@ -99,10 +165,13 @@ class KeyRecord:
         """Parse the stored form."""
         fields = orjson.loads(data)
         fields["versions"] = [MaterialVersion(**v) for v in fields["versions"]]
+        if fields.get("pending_material") is not None:
+            fields["pending_material"] = MaterialVersion(**fields["pending_material"])
         return cls(**fields)
 
-    def metadata(self) -> dict[str, Any]:
-        """The `KeyMetadata` shape AWS returns."""
+    def metadata(self, multi_region: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `KeyMetadata` shape AWS returns (`multi_region`: its
+        MultiRegionConfiguration, for a multi-Region key)."""
         meta: dict[str, Any] = {
             "AWSAccountId": self.account,
             "KeyId": self.key_id,
@@ -116,11 +185,26 @@ class KeyRecord:
             "KeyManager": self.key_manager,
             "CustomerMasterKeySpec": self.key_spec,
             "KeySpec": self.key_spec,
-            "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],
-            "MultiRegion": False,
+            ALGORITHM_FIELDS[self.key_usage]: list(self.spec.usages[self.key_usage]),
+            "MultiRegion": self.multi_region,
         }
         if self.deletion_date is not None:
             meta["DeletionDate"] = self.deletion_date
+        if self.pending_window_days is not None and self.state == PENDING_REPLICA_DELETION:
+            meta["PendingDeletionWindowInDays"] = self.pending_window_days
+        if self.origin == "EXTERNAL" and self.versions and self.state != PENDING_IMPORT:
+            expiries = [v.valid_to for v in self.versions if v.valid_to is not None]
+            meta["ExpirationModel"] = (
+                "KEY_MATERIAL_EXPIRES" if expiries else "KEY_MATERIAL_DOES_NOT_EXPIRE"
+            )
+            if expiries:  # the key is unusable once its first material expires
+                meta["ValidTo"] = min(expiries)
+        if self.versions and self.key_spec == "SYMMETRIC_DEFAULT":
+            meta["CurrentKeyMaterialId"] = self.versions[-1].material_id or legacy_material_id(
+                self.key_id, self.versions[-1].version
+            )
+        if multi_region is not None:
+            meta["MultiRegionConfiguration"] = multi_region
         return meta
 
 

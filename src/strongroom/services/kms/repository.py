@@ -1,9 +1,10 @@
 """KMS records in the barrier, cached in memory for the hot path.
 
-Layout (inside the `kms/` view): `<account>/<region>/keys/<key id>` and
-`<account>/<region>/aliases/<alias name without "alias/">`; and, across accounts, the
-scheduler's `due_index` (`due/<time>/<key id>`), which `save` and `remove` keep in step
-with the key records in the same transaction.
+Layout (inside the `kms/` view): `<account>/<region>/keys/<key id>`,
+`<account>/<region>/aliases/<alias name without "alias/">` and
+`<account>/<region>/imports/<key id>` (wrapping keys for ImportKeyMaterial); and, across
+accounts, the scheduler's `due_index` (`due/<time>/<key id>`), which `save` and `remove`
+keep in step with the key records in the same transaction.
 Keys and aliases are each a `CachedView` (see `strongroom.barrier.cached_view` for how
 the caches follow this process's writes and, through the barrier's data version, those
 of other processes): reads come from the cache; writers `load` a fresh copy inside their
@@ -42,6 +43,11 @@ class KmsRepository:
         self._aliases = CachedView(view, AliasRecord.from_bytes, AliasRecord.to_bytes)
         self.due_index = DueIndex(view)
         """Keys by when the scheduler has work on them; `save` and `remove` file them."""
+
+    @property
+    def view(self) -> View:
+        """KMS's view of the barrier, for its other records (key usage)."""
+        return self._view
 
     def transaction(self) -> AbstractContextManager[object]:
         """One storage transaction that every barrier call in the block joins."""
@@ -104,6 +110,20 @@ class KmsRepository:
         page = list(self._view.scan("", start_after=start_after, limit=limit))
         records = [KeyRecord.from_bytes(data) for path, data in page if _is_key_path(path)]
         return records, (page[-1][0] if len(page) == limit else None)
+
+    # --- import parameters --------------------------------------------------------
+
+    def import_parameters(self, account: str, region: str, key_id: str) -> bytes | None:
+        """The stored import parameters of a key (see `imports`), or None."""
+        return self._view.get(f"{account}/{region}/imports/{key_id}")
+
+    def save_import_parameters(self, account: str, region: str, key_id: str, data: bytes) -> None:
+        """Store a key's import parameters."""
+        self._view.put(f"{account}/{region}/imports/{key_id}", data)
+
+    def remove_import_parameters(self, account: str, region: str, key_id: str) -> None:
+        """Delete a key's import parameters (with the key)."""
+        self._view.delete(f"{account}/{region}/imports/{key_id}")
 
     # --- aliases ------------------------------------------------------------------
 

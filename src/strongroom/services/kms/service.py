@@ -10,16 +10,18 @@ authorizing first is structural.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
 from strongroom.errors import (
     DisabledException,
+    DryRunOperationException,
     KMSInvalidStateException,
     NotFoundException,
 )
@@ -27,12 +29,16 @@ from strongroom.keystores import KeyStore
 from strongroom.services.caller import Caller
 from strongroom.services.kms.records import (
     DISABLED,
+    ENABLED,
     PENDING_DELETION,
+    PENDING_IMPORT,
+    PENDING_REPLICA_DELETION,
     KeyRecord,
     alias_arn,
     key_arn,
 )
 from strongroom.services.kms.repository import KmsRepository
+from strongroom.services.kms.usage_tracker import UsageTracker
 from strongroom.services.plugin import Operation as Operation  # re-exported to the operations
 
 
@@ -44,14 +50,26 @@ class Kms:
     keystores: dict[str, KeyStore]
     clock: Clock
     random: RandomBytes
+    usage: UsageTracker = field(init=False)
+    """Each key's latest cryptographic use (GetKeyLastUsage), beside its records."""
+
+    def __post_init__(self) -> None:
+        self.usage = UsageTracker(self.repository.view, self.clock)
 
     def keystore(self, record: KeyRecord) -> KeyStore:
         """The key store holding this key's material."""
         return self.keystores[record.key_store]
 
     def forget_caches(self) -> None:
-        """Drop cached records and material (after a rolled-back write)."""
+        """Drop cached records (after a rolled-back write). Material stays cached: it never
+        changes, and material a rolled-back write made is under a key id nothing names."""
         self.repository.forget()
+
+    def forget_everything(self) -> None:
+        """Drop every record, material and key use held in memory (on seal, or after state
+        was wiped underneath)."""
+        self.repository.forget()
+        self.usage.clear()
         for keystore in self.keystores.values():
             keystore.forget()
 
@@ -69,29 +87,40 @@ def writes(operation: OperationT) -> OperationT:
 
     @functools.wraps(operation)
     def run(kms: Kms, caller: Caller, **params: Any) -> dict[str, Any]:
-        try:
-            with kms.repository.transaction():
-                return operation(kms, caller, **params)
-        except BaseException:
-            kms.forget_caches()
-            raise
+        with write_transaction(kms):
+            return operation(kms, caller, **params)
 
     return run  # type: ignore[return-value]
 
 
-_KEY_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+@contextlib.contextmanager
+def write_transaction(kms: Kms) -> Iterator[None]:
+    """One storage transaction for a write (see `writes`); a failure drops the caches."""
+    try:
+        with kms.repository.transaction():
+            yield
+    except BaseException:
+        kms.forget_caches()
+        raise
 
 
-def is_uuid(value: str) -> bool:
-    """Whether `value` is a key id (a UUID in its canonical 8-4-4-4-12 form)."""
+_KEY_ID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|mrk-[0-9a-fA-F]{32}"
+)
+
+
+def is_key_id(value: str) -> bool:
+    """Whether `value` is a key id: a UUID in its canonical 8-4-4-4-12 form, or a
+    multi-Region key's `mrk-` and 32 hex digits."""
     return _KEY_ID.fullmatch(value) is not None
 
 
 def _not_found(caller: Caller, key_id: str) -> NotFoundException:
-    if is_uuid(key_id):
+    if is_key_id(key_id):
         arn = key_arn(caller.partition, caller.region, caller.account_id, key_id)
         return NotFoundException(f"Key '{arn}' does not exist")
-    return NotFoundException(f"Invalid keyId {key_id}")
+    return NotFoundException(f"Invalid keyId '{key_id}'")
 
 
 _ALIAS_NAME = re.compile(r"alias/[a-zA-Z0-9/_-]+")
@@ -107,7 +136,9 @@ def key_id_of(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -
         parts = key_ref.split(":", 5)
         if len(parts) != 6 or parts[2] != "kms" or parts[1] != caller.partition:
             raise NotFoundException(f"Invalid arn {key_ref}")
-        if parts[3] != caller.region or parts[4] != caller.account_id:
+        if parts[3] != caller.region:
+            raise NotFoundException(f"Invalid arn {parts[3]}")
+        if parts[4] != caller.account_id:
             raise _not_found(caller, parts[5].removeprefix("key/"))
         key_ref = parts[5]
         if key_ref.startswith("key/"):
@@ -122,7 +153,7 @@ def key_id_of(kms: Kms, caller: Caller, key_ref: str, *, aliases: bool = True) -
             arn = alias_arn(caller.partition, caller.region, caller.account_id, key_ref)
             raise NotFoundException(f"Alias {arn} is not found.")
         return alias.target_key_id
-    if not is_uuid(key_ref):
+    if not is_key_id(key_ref):
         raise _not_found(caller, key_ref)
     return key_ref.lower()
 
@@ -200,15 +231,39 @@ def is_past_deletion(kms: Kms, record: KeyRecord) -> bool:
     )
 
 
+_STATE_WORDS = {
+    PENDING_DELETION: "pending deletion",
+    PENDING_REPLICA_DELETION: "pending deletion",
+    PENDING_IMPORT: "pending import",
+}
+
+
 def require_usable(record: KeyRecord) -> None:
-    """Refuse cryptographic use of a disabled or pending-deletion key."""
+    """Refuse cryptographic use of a key that is not enabled."""
+    if record.state == ENABLED:
+        return
     if record.state == DISABLED:
         raise DisabledException(f"{record.arn} is disabled.")
-    if record.state == PENDING_DELETION:
-        raise KMSInvalidStateException(f"{record.arn} is pending deletion.")
+    words = _STATE_WORDS.get(record.state, record.state)
+    raise KMSInvalidStateException(f"{record.arn} is {words}.")
 
 
 def require_not_pending_deletion(record: KeyRecord) -> None:
     """Refuse management changes to a key that is pending deletion."""
-    if record.state == PENDING_DELETION:
+    if record.state in (PENDING_DELETION, PENDING_REPLICA_DELETION):
         raise KMSInvalidStateException(f"{record.arn} is pending deletion.")
+
+
+def require_enabled_or_disabled(record: KeyRecord) -> None:
+    """Refuse enabling or disabling a key that is pending deletion or import."""
+    if record.state not in (ENABLED, DISABLED):
+        words = _STATE_WORDS.get(record.state, record.state)
+        raise KMSInvalidStateException(f"{record.arn} is {words}.")
+
+
+def refuse_if_dry_run(dry_run: bool) -> None:
+    """DryRun: every check passed, so the call would have succeeded; nothing is done."""
+    if dry_run:
+        raise DryRunOperationException(
+            "The request would have succeeded, but the DryRun option is set."
+        )

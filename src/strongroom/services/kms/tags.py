@@ -1,4 +1,11 @@
-"""Resource tags on keys: TagResource, UntagResource, ListResourceTags."""
+"""Resource tags on keys: TagResource, UntagResource, ListResourceTags.
+
+AWS's tag rules, with its `TagException` messages, checked in its order: duplicate keys in
+one request, then more than 50 tags, then a key under the reserved `aws:` prefix in any
+letter case. Lengths (key 1-128, value 0-256) are model constraints, checked at the edge
+(`api/aws/model.py`) before an operation runs. A key never holds more than 50 tags: a
+TagResource that would take it past that changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -16,18 +23,18 @@ from strongroom.services.kms.service import (
 )
 
 MAX_TAGS = 50
+RESERVED_PREFIX = "aws:"
 
 
 def tag_dict(tags: list[dict[str, str]]) -> dict[str, str]:
-    """Tags as a dict, refusing reserved and duplicate keys."""
-    result: dict[str, str] = {}
-    for tag in tags:
-        key = tag["TagKey"]
-        if key.startswith("aws:"):
-            raise TagException("Tags beginning with aws: are reserved")
-        if key in result:
-            raise TagException("Duplicate tag keys")
-        result[key] = tag["TagValue"]
+    """The tags of one request as a dict, refused as AWS refuses them."""
+    result = {tag["TagKey"]: tag["TagValue"] for tag in tags}
+    if len(result) < len(tags):
+        raise TagException("Duplicate tag keys")
+    if len(result) > MAX_TAGS:
+        raise TagException("Too many tags")
+    if any(key[: len(RESERVED_PREFIX)].lower() == RESERVED_PREFIX for key in result):
+        raise TagException("Tags beginning with aws: are reserved")
     return result
 
 
@@ -41,7 +48,7 @@ def tag_resource(
     )
     merged = {**record.tags, **tag_dict(Tags)}
     if len(merged) > MAX_TAGS:
-        raise TagException(f"A key may have at most {MAX_TAGS} tags")
+        raise TagException("Too many tags")
     record.tags = merged
     kms.repository.save(record)
     return {}

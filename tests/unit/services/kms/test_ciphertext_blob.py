@@ -314,10 +314,10 @@ def test_decrypt_naming_another_key_is_incorrect_key(world: World) -> None:
         b"",
         b"\x01",
         bytes.fromhex(BLOBS[0]["blob_hex"])[:21],
-        b"\x02" + bytes.fromhex(BLOBS[0]["blob_hex"])[1:],
+        b"\x03" + bytes.fromhex(BLOBS[0]["blob_hex"])[1:],
         b"\x00" + bytes.fromhex(BLOBS[0]["blob_hex"])[1:],
     ],
-    ids=["empty", "version only", "header only", "version 2", "version 0"],
+    ids=["empty", "version only", "header only", "version 3", "version 0"],
 )
 def test_malformed_blobs(world: World, data: bytes) -> None:
     installed(world, BLOBS[0])
@@ -337,3 +337,21 @@ def test_truncated_blobs_are_invalid_ciphertext(world: World, cut: int) -> None:
 def test_a_blob_of_a_key_that_does_not_exist_is_invalid_ciphertext(world: World) -> None:
     with pytest.raises(InvalidCiphertextException):
         world.decrypt(bytes.fromhex(BLOBS[0]["blob_hex"]), None)
+
+
+MULTI_REGION_HEADERS = _cases("ciphertext-blob-v2-header.json")
+
+
+@pytest.mark.parametrize("case", MULTI_REGION_HEADERS, ids=lambda c: c["key_id"])
+def test_multi_region_header_is_the_vector(case: dict[str, Any]) -> None:
+    header = ciphertext_blob.header(case["key_id"], case["material_version"])
+    assert header.hex() == case["header_hex"]
+    blob = ciphertext_blob.decode(header + b"payload")
+    assert (blob.key_id, blob.material_version, blob.payload) == (
+        case["key_id"],
+        case["material_version"],
+        b"payload",
+    )
+    # the same 16 bytes under version 1 name a different key: a UUID, never the mrk id
+    as_uuid = ciphertext_blob.decode(b"\x01" + header[1:] + b"payload")
+    assert as_uuid.key_id != case["key_id"]
