@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.e2e.dev_clock import tick_at
 from tests.e2e.harness import ACCOUNT_ID, ServerProcess
 from tests.e2e.kms_support import error_of, new_key
-from tests.e2e.kms_vectors import import_material
+from tests.e2e.kms_vectors import import_material, wrap_key_material
 from tests.e2e.own_regions import own_server
 
 A, B, C, D = "us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"
@@ -557,3 +557,66 @@ def test_imported_material_is_one_for_every_region(kms: dict[str, Any]) -> None:
     assert kms[A].decrypt(CiphertextBlob=blob)["Plaintext"] == b"one material"
     ids = {described(kms[r], key_id)["CurrentKeyMaterialId"] for r in (A, B)}
     assert len(ids) == 1
+
+
+def test_imported_material_rotates_in_every_region_together(kms: dict[str, Any]) -> None:
+    """New imported material goes into the primary, then the same into each replica; the
+    primary rotates once every replica has it, and the replicas follow."""
+    key_id = new_key(kms[A], Origin="EXTERNAL", MultiRegion=True)["KeyId"]
+    first, second = os.urandom(32), os.urandom(32)
+    import_material(kms[A], key_id, first, "RSAES_OAEP_SHA_256", "RSA_2048")
+    replicate(kms, key_id, B)
+    import_material(kms[B], key_id, first, "RSAES_OAEP_SHA_256", "RSA_2048")
+    old_blob = kms[A].encrypt(KeyId=key_id, Plaintext=b"before")["CiphertextBlob"]
+
+    refused = error_of(
+        import_new_material, kms[B], key_id, second
+    )  # new material starts at the primary
+    assert refused["Code"] == "UnsupportedOperationException"
+    import_new_material(kms[A], key_id, second)
+    states = pending_states(kms[A], key_id)
+    assert states == ["PENDING_MULTI_REGION_IMPORT_AND_ROTATION"]
+    too_soon = error_of(kms[A].rotate_key_on_demand, KeyId=key_id)
+    assert too_soon["Code"] == "KMSInvalidStateException"
+
+    import_existing_material(kms[B], key_id, second)
+    assert pending_states(kms[A], key_id) == ["PENDING_ROTATION"]
+    kms[A].rotate_key_on_demand(KeyId=key_id)
+    ids = {described(kms[r], key_id)["CurrentKeyMaterialId"] for r in (A, B)}
+    assert len(ids) == 1
+    new_blob = kms[B].encrypt(KeyId=key_id, Plaintext=b"after")["CiphertextBlob"]
+    for region in (A, B):
+        assert kms[region].decrypt(CiphertextBlob=old_blob)["Plaintext"] == b"before"
+        assert kms[region].decrypt(CiphertextBlob=new_blob)["Plaintext"] == b"after"
+
+
+def _import(client: Any, key_id: str, material: bytes, **kwargs: Any) -> None:
+    params = client.get_parameters_for_import(
+        KeyId=key_id, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048"
+    )
+    public = serialization.load_der_public_key(params["PublicKey"])
+    assert isinstance(public, rsa.RSAPublicKey)
+    client.import_key_material(
+        KeyId=key_id,
+        ImportToken=params["ImportToken"],
+        EncryptedKeyMaterial=wrap_key_material(public, material, "RSAES_OAEP_SHA_256"),
+        ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
+        **kwargs,
+    )
+
+
+def import_new_material(client: Any, key_id: str, material: bytes) -> None:
+    _import(client, key_id, material, ImportType="NEW_KEY_MATERIAL")
+
+
+def import_existing_material(client: Any, key_id: str, material: bytes) -> None:
+    _import(client, key_id, material, ImportType="EXISTING_KEY_MATERIAL")
+
+
+def pending_states(client: Any, key_id: str) -> list[str]:
+    rotations = client.list_key_rotations(KeyId=key_id, IncludeKeyMaterial="ALL_KEY_MATERIAL")
+    return [
+        r["KeyMaterialState"]
+        for r in rotations["Rotations"]
+        if r["KeyMaterialState"] not in ("CURRENT", "NON_CURRENT")
+    ]

@@ -290,9 +290,10 @@ def _plan(
             raise IncorrectKeyMaterialException(
                 f"{record.arn} already has key material; a {record.key_spec} key never gets new."
             )
-        if record.multi_region:
+        if record.is_replica:
             raise UnsupportedOperationException(
-                "New key material for a multi-Region key is not supported by Strongroom yet."
+                f"{record.arn} is a multi-Region replica key: import new key material into "
+                "its primary key, then the same material into each replica."
             )
     return parameters, valid_to, import_type
 
@@ -369,9 +370,22 @@ def _import_new(
     )
     if record.versions:
         record.pending_material = version
+        await_in_replicas(kms, record)
     else:
         record.versions = [version]
     return version
+
+
+def await_in_replicas(kms: Kms, primary: KeyRecord) -> None:
+    """A multi-Region primary's new pending material: each replica waits for the same
+    material (PENDING_MULTI_REGION_IMPORT_AND_ROTATION until every one has it)."""
+    if primary.pending_material is None:
+        return
+    for replica in _related_keys(kms, primary):
+        if replica.pending_material is not None:
+            kms.keystore(replica).destroy(replica.material_name, [replica.pending_material.version])
+        replica.pending_material = _awaiting([primary.pending_material])[0]
+        kms.repository.save(replica)
 
 
 def _import_existing(
@@ -443,6 +457,11 @@ def _delete_imported_key_material(
             raise ValidationException(
                 f"KeyMaterialId {KeyMaterialId} is not associated with {record.arn}."
             )
+    if chosen is not None and chosen is record.pending_material and not record.is_replica:
+        for replica in _related_keys(kms, record):  # a primary's new material goes whole
+            if replica.pending_material is not None:
+                remove_material(kms, replica, replica.pending_material)
+                kms.repository.save(replica)
     if chosen is not None and chosen.import_state == IMPORTED:
         remove_material(kms, record, chosen)
         kms.repository.save(record)

@@ -133,6 +133,15 @@ def replicate_key(
         multi_region=True,
         primary_region=primary.region,
     )
+    if imported and primary.pending_material is not None:  # waits for it too
+        pending = primary.pending_material
+        replica.pending_material = MaterialVersion(
+            pending.version,
+            pending.created,
+            None,
+            pending.material_id,
+            import_state="PENDING_IMPORT",
+        )
     if imported:  # the replica imports the same material for itself
         replica.versions = [
             MaterialVersion(
@@ -197,14 +206,31 @@ def follow_primary(kms: Kms, primary: KeyRecord) -> None:
         if replica is None:
             continue
         known = {v.version for v in replica.versions}
-        replica.versions += [
-            MaterialVersion(**_fields(v)) for v in primary.versions if v.version not in known
-        ]
+        for version in primary.versions:
+            if version.version in known:
+                continue
+            own = replica.pending_material  # imported material is the replica's own
+            if own is not None and own.version == version.version:
+                own.created, own.rotation_type = version.created, version.rotation_type
+                replica.versions.append(own)
+                replica.pending_material = None
+            else:
+                replica.versions.append(MaterialVersion(**_fields(version)))
         replica.rotation_enabled = primary.rotation_enabled
         replica.rotation_period_days = primary.rotation_period_days
         replica.next_rotation = primary.next_rotation
         replica.on_demand_rotations = primary.on_demand_rotations
         kms.repository.save(replica)
+
+
+def replicas_have_pending(kms: Kms, primary: KeyRecord) -> bool:
+    """Whether every replica of a primary has imported the primary's pending material."""
+    for region in primary.replica_regions:
+        replica = kms.repository.key(primary.account, region, primary.key_id)
+        pending = None if replica is None else replica.pending_material
+        if pending is None or pending.import_state != "IMPORTED":
+            return False
+    return True
 
 
 def forget_replica(kms: Kms, replica: KeyRecord) -> None:

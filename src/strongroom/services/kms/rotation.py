@@ -13,12 +13,13 @@ from typing import Any
 
 from strongroom.errors import (
     InvalidMarkerException,
+    KMSInvalidStateException,
     LimitExceededException,
     UnsupportedOperationException,
 )
 from strongroom.services.caller import Caller
 from strongroom.services.kms.key_specs import SYMMETRIC_DEFAULT
-from strongroom.services.kms.multi_region import follow_primary
+from strongroom.services.kms.multi_region import follow_primary, replicas_have_pending
 from strongroom.services.kms.records import (
     DAY,
     ENABLED,
@@ -137,6 +138,10 @@ def rotate_key_on_demand(kms: Kms, caller: Caller, *, KeyId: str) -> dict[str, A
             f"{record.arn} has no new key material to rotate to: import it first with "
             "ImportType NEW_KEY_MATERIAL."
         )
+    if record.origin == "EXTERNAL" and not replicas_have_pending(kms, record):
+        raise KMSInvalidStateException(
+            f"{record.arn} has replicas that have not imported its new key material yet."
+        )
     record.on_demand_rotations += 1
     add_material_version(kms, record, "ON_DEMAND")
     kms.repository.save(record)
@@ -170,9 +175,13 @@ def list_key_rotations(
             raise InvalidMarkerException("Invalid marker")
         start = int(Marker)
     page = listed[start : start + Limit]
+    primary = record
+    if record.is_replica and record.primary_region is not None:
+        primary = kms.repository.key(record.account, record.primary_region, record.key_id) or record
+    ready = record.pending_material is None or replicas_have_pending(kms, primary)
     truncated = start + Limit < len(listed)
     result: dict[str, Any] = {
-        "Rotations": [_rotation_entry(record, v) for v in page],
+        "Rotations": [_rotation_entry(record, v, ready) for v in page],
         "Truncated": truncated,
     }
     if truncated:
@@ -180,9 +189,11 @@ def list_key_rotations(
     return result
 
 
-def _rotation_entry(record: KeyRecord, version: MaterialVersion) -> dict[str, Any]:
+def _rotation_entry(
+    record: KeyRecord, version: MaterialVersion, replicas_ready: bool
+) -> dict[str, Any]:
     if version is record.pending_material:
-        state = "PENDING_ROTATION"
+        state = "PENDING_ROTATION" if replicas_ready else "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
     else:
         state = "CURRENT" if version is record.versions[-1] else "NON_CURRENT"
     entry: dict[str, Any] = {
