@@ -36,14 +36,17 @@ from strongroom.identity import (
     dev_access_key,
 )
 from strongroom.keystores import KeyStore, SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated, Authorizer
+from strongroom.policy import Authorizer
 from strongroom.scheduler import Scheduler
 from strongroom.seal import DevKeySeal, SealConfig, ShamirSeal
 from strongroom.services import Caller, ServicePlugin
 from strongroom.services import awslambda as lambda_service
+from strongroom.services import iam as iam_service
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as secretsmanager_service
 from strongroom.services import ssm as ssm_service
+from strongroom.services.iam import Iam
+from strongroom.services.iam.authorizer import IamAuthorizer
 from strongroom.services.ssm.service import Emit
 from strongroom.storage.base import Storage
 from strongroom.storage.sqlite import SqliteStorage
@@ -72,6 +75,8 @@ class ServiceWiring:
     allow_function_code: bool
     authorizer: Authorizer
     is_leader: Callable[[], bool]
+    access_keys: AccessKeyStore
+    """The access keys of the account roots and of IAM users (IAM manages the users')."""
 
 
 def services(
@@ -103,6 +108,7 @@ def services(
         functions,
         secrets,
         ssm_service.plugin(barrier, kms, clock, system_random, wiring.emit, secrets),
+        iam_service.plugin(barrier, wiring.access_keys, clock, system_random),
     ]
 
 
@@ -206,7 +212,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         barrier, config, clock, lambda: scheduler.is_leader() and not operator.is_sealed()
     )
     endpoint_url, ca_bundle = own_endpoint(config)
-    authorizer = AllowAuthenticated()
+    authorizer = IamAuthorizer(clock)  # IAM users' policies; see its module docstring
     wiring = ServiceWiring(
         emit,
         FunctionCredentials(sessions),
@@ -215,8 +221,12 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         config.dev or config.allow_function_code,
         authorizer,
         lambda: scheduler.is_leader(),
+        access_keys,
     )
     plugins = services(barrier, keystores, clock, wiring)
+    iam = next(p.context for p in plugins if p.model == "iam")
+    assert isinstance(iam, Iam)
+    authorizer.attach(iam)
     # Signatures are checked against the real time even when a dev clock offset moves
     # the services' clock: clients sign with their own real clocks, so a shifted verifier
     # would refuse every SDK request as skewed.

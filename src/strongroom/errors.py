@@ -194,6 +194,36 @@ class DeleteConflictException(StrongroomError):
     code = "DeleteConflict"
 
 
+class EntityAlreadyExistsException(StrongroomError):
+    """A user, group, role or managed policy of that name (in any letter case) exists."""
+
+    code = "EntityAlreadyExists"
+
+
+class IamMalformedPolicyDocumentException(StrongroomError):
+    """An IAM policy document (identity or trust policy) that breaks the policy grammar."""
+
+    code = "MalformedPolicyDocument"
+
+
+class InvalidInputException(StrongroomError):
+    """An IAM parameter value that is not valid (a malformed ARN, a reserved tag key, ...)."""
+
+    code = "InvalidInput"
+
+
+class PolicyNotAttachableException(StrongroomError):
+    """The managed policy cannot be attached (or set as a boundary) here."""
+
+    code = "PolicyNotAttachable"
+
+
+class IamValidationError(StrongroomError):
+    """IAM's own validation error name (GetUser without a name, called by a role)."""
+
+    code = "ValidationError"
+
+
 # --- Secrets Manager ----------------------------------------------------------------------
 
 

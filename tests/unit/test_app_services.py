@@ -21,6 +21,7 @@ from strongroom.errors import ServiceUnavailable
 from strongroom.keystores import KeyStore
 from strongroom.services import Caller, ServicePlugin
 from strongroom.services import awslambda as lambda_service
+from strongroom.services import iam as iam_service
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as sm_service
 from strongroom.services import ssm as ssm_service
@@ -91,7 +92,7 @@ def _signed(service: str, target: str, body: bytes) -> list[tuple[bytes, bytes]]
 def test_each_service_hands_app_everything_it_wires(tmp_path: Path) -> None:
     app = build(Config(data_dir=tmp_path, dev=True).check())
     try:
-        kms, functions, secrets, parameters = app.services
+        kms, functions, secrets, parameters, iam = app.services
         assert kms.model == "kms" and kms.prefixes == (kms_service.PREFIX,)
         assert functions.model == "lambda" and functions.prefixes == (lambda_service.PREFIX,)
         assert functions.operations is lambda_service.OPERATIONS
@@ -104,6 +105,8 @@ def test_each_service_hands_app_everything_it_wires(tmp_path: Path) -> None:
         assert len(secrets.jobs) == 2  # deletion windows, rotations
         assert parameters.model == "ssm" and parameters.prefixes == (ssm_service.PREFIX,)
         assert parameters.operations is ssm_service.OPERATIONS and len(parameters.jobs) == 1
+        assert iam.model == "iam" and iam.prefixes == (iam_service.PREFIX,)
+        assert iam.operations is iam_service.OPERATIONS
     finally:
         app.storage.close()
 

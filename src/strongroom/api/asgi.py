@@ -2,6 +2,8 @@
 
     POST /  with X-Amz-Target  -> AWS JSON 1.1 services (api.aws.dispatch)
     /<api version>/...         -> REST-JSON services: Lambda's /2015-03-31/functions/...
+    POST / with a form body,   -> AWS query services: IAM, STS (api.aws.dispatch)
+    or GET /?Action=...
     /sys/*                     -> operator API (api.sys.routes)
     POST /moto-api/reset       -> dev mode only: wipe all service state
 
@@ -13,7 +15,8 @@ serves the lifespan (start-up and shut-down hooks) and any other ASGI server. Bo
 `max_body_bytes` are refused before they are read in full.
 
 Invariant: an X-Amz-Target request never pays for the other routes (it is the first
-test); the REST test is one set lookup, before the operator routes.
+test); the REST test is one set lookup, then the query test (path `/`, then the content
+type or the query), before the operator routes.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from strongroom.api.answer import Answer, Deferred
 from strongroom.api.aws import errors as wire_errors
 from strongroom.api.aws.dispatch import AwsDispatcher
 from strongroom.api.aws.json_protocol import encode_error
+from strongroom.api.aws.query_protocol import FORM
 from strongroom.api.sys.routes import SysRoutes
 from strongroom.crypto import RandomBytes, system_random
 from strongroom.errors import RequestTooLargeError
@@ -150,6 +154,8 @@ class StrongroomAsgi:
             return self._aws.handle(target, method, raw, query, headers, body, request_id)
         if self._aws.serves_rest(raw):
             return self._aws.handle_rest(method, raw, query, headers, body, request_id)
+        if raw == "/" and self._aws.serves_query and _is_query(method, query, headers):
+            return self._aws.handle_query(method, raw, query, headers, body, request_id)
         path = unquote(raw) if "%" in raw else raw
         status, payload = self._sys.handle(
             method, path, raw, query, headers, body, request_id, client
@@ -224,6 +230,16 @@ class StrongroomAsgi:
             parts.append(chunk)
             if not message.get("more_body"):
                 return b"".join(parts)
+
+
+def _is_query(method: str, query: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """An AWS query request: a form POSTed, or a GET naming an Action."""
+    if method == "POST":
+        for name, value in headers:
+            if name == b"content-type":
+                return value[: len(FORM)].lower() == FORM
+        return False
+    return method == "GET" and (query.startswith(b"Action=") or b"&Action=" in query)
 
 
 async def _respond(send: Send, answer: Answer) -> None:

@@ -292,6 +292,20 @@ class AccessKeyStore:
         self._forget(access_key_id)
         self._erase()
 
+    def rename_user(self, account_id: str, old_name: str, new_name: str) -> int:
+        """Make the keys of user `old_name` stand for `new_name` (IAM's UpdateUser), in one
+        transaction (the caller's, when it has one); how many keys changed."""
+        renamed: list[AccessKey] = []
+        with self._view.transaction() as txn:
+            for key in list(_scan(txn)):
+                if (key.principal.account_id, key.principal.user_name) == (account_id, old_name):
+                    key = replace(key, principal=replace(key.principal, user_name=new_name))
+                    txn.put(_PREFIX + key.access_key_id, _encode(key))
+                    renamed.append(key)
+        for key in renamed:
+            self._remember(key.access_key_id, key)
+        return len(renamed)
+
     def revoke(self, access_key_id: str) -> bool:
         """Delete a key whatever its account and status (dev restarts); False if absent."""
         if not is_valid_id(access_key_id):

@@ -45,6 +45,9 @@ class Caller:
         """Raise `AccessDeniedException` unless the principal may do `action` on `resource`."""
         arn = self.principal.arn(self.partition)
         if not self.authorizer.is_allowed(arn, action, resource):
+            explain = getattr(self.authorizer, "denial_message", None)
             raise AccessDeniedException(
-                f"User: {arn} is not authorized to perform: {action} on resource: {resource}"
+                explain(arn, action, resource)
+                if explain is not None
+                else f"User: {arn} is not authorized to perform: {action} on resource: {resource}"
             )

@@ -1,9 +1,12 @@
 """From an authenticated AWS request to a service operation and back.
 
-Two wire protocols arrive here: AWS JSON 1.1 (`handle`: POST with X-Amz-Target; KMS,
-Secrets Manager, Parameter Store) and REST-JSON (`handle_rest`: the method and path name
-the operation; Lambda). Both take the same checks in the same order, as AWS does: the
-request names a known service (the target's prefix; a route); the server is unsealed
+Three wire protocols arrive here: AWS JSON 1.1 (`handle`: POST with X-Amz-Target; KMS,
+Secrets Manager, Parameter Store), REST-JSON (`handle_rest`: the method and path name
+the operation; Lambda) and AWS query (`handle_query`: a form POSTed to `/`, or a GET's
+query string; the `Action` parameter names the operation; IAM, STS). All take the same
+checks in the same order, as AWS does: the request names a known service (the target's
+prefix; a route; for query, the SigV4 scope's service among the query services, else the
+first of them, whose scope check then refuses it); the server is unsealed
 (asked after the request's one refresh, which follows what other processes sharing the
 storage did); the SigV4 signature verifies and its scope names a valid region and the
 service's signing name; the operation exists and is built; the request matches the model.
@@ -34,6 +37,7 @@ from strongroom.api.answer import Answer, Deferred
 from strongroom.api.aws import errors as wire_errors
 from strongroom.api.aws.json_protocol import encode_error
 from strongroom.api.aws.model import OperationModel, ServiceModel
+from strongroom.api.aws.query_protocol import QueryProtocol, form_pairs, scope_service
 from strongroom.api.aws.rest_json_protocol import RestJsonProtocol, text_query
 from strongroom.api.aws.rest_routes import RestRoutes
 from strongroom.api.aws.sigv4 import Credential, SigV4Verifier
@@ -109,6 +113,11 @@ class AwsDispatcher:
             for b in rest
             for op in b.model.operations()
         )
+        self._query = {
+            b.model.signing_name: (b, QueryProtocol(b.model))
+            for b in bindings
+            if b.model.protocol == "query"
+        }
         self._verifier = verifier
         self._access_keys = access_keys
         self._authorizer = authorizer
@@ -120,6 +129,11 @@ class AwsDispatcher:
     def serves_rest(self, raw_path: str) -> bool:
         """Whether `raw_path` is a REST service's (one set lookup: the first segment)."""
         return self._routes.claims(raw_path)
+
+    @property
+    def serves_query(self) -> bool:
+        """Whether any AWS query service (IAM, STS) is bound."""
+        return bool(self._query)
 
     def handle(
         self,
@@ -187,6 +201,42 @@ class AwsDispatcher:
             return self._defer(binding, operation, wire, caller, params, request_id, label)
         return self._run(binding, operation, wire, caller, params, request_id, label)
 
+    def handle_query(
+        self,
+        method: str,
+        raw_path: str,
+        query: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        request_id: str,
+    ) -> Answer | Deferred:
+        """Answer one AWS query request (`serves_query`; a form POST or a GET with Action:
+        a POST's parameters are its query's and its body's); never raises."""
+        binding, wire = self._query.get(scope_service(headers, query) or "") or next(
+            iter(self._query.values())
+        )
+        service = binding.model.signing_name
+        label = f"{service}.?"
+        try:
+            credential = self._verify(binding, method, raw_path, query, headers, body)
+            pairs = form_pairs(query)
+            if method == "POST":
+                pairs += form_pairs(body)
+            action = next((value for name, value in pairs if name == "Action"), "")
+            label = f"{service}.{action}"
+            operation = self._supported.get(label) or self._query_operation(
+                binding, wire, action, label
+            )
+            params = wire.decode(operation, pairs)
+            caller = self._caller(credential)
+        except errors.StrongroomError as error:
+            return self._error(wire, error, request_id, label, service)
+        except Exception:
+            return self._internal(wire, request_id, label, service)
+        if action in binding.blocking:
+            return self._defer(binding, operation, wire, caller, params, request_id, label)
+        return self._run(binding, operation, wire, caller, params, request_id, label)
+
     # --- the shared steps -----------------------------------------------------------------
 
     def _verify(
@@ -238,6 +288,18 @@ class AwsDispatcher:
             )
         self._supported[label] = operation
         return operation
+
+    def _query_operation(
+        self, binding: ServiceBinding, wire: QueryProtocol, action: str, label: str
+    ) -> OperationModel:
+        """`_operation`, with the query services' words for a missing or unknown Action."""
+        if not action:
+            raise errors.UnknownOperationException("The request must contain the parameter Action.")
+        if binding.model.operation(action) is None:
+            raise errors.UnknownOperationException(
+                f"Could not find operation {action[:128]} for version {wire.version}"
+            )
+        return self._operation(binding, action, label)
 
     def _run(
         self,

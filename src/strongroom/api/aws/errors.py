@@ -42,6 +42,7 @@ INTERNAL_ERROR_CODE = {
     "secretsmanager": "InternalServiceError",
     "ssm": "InternalServerError",
     "lambda": "ServiceException",
+    "iam": "ServiceFailure",
 }
 
 

@@ -1,9 +1,10 @@
 r"""Request schema from botocore's service models: loaded once, validators compiled once.
 
 `ServiceModel.load("kms")` reads botocore's bundled model once per process: an AWS JSON 1.1
-service (`protocol` "json", addressed by X-Amz-Target) or a REST-JSON one ("rest-json",
-addressed by method and path: Lambda), whose operations also carry their `http` binding
-and whose `errors` say each modeled error's HTTP status. Each
+service (`protocol` "json", addressed by X-Amz-Target), a REST-JSON one ("rest-json",
+addressed by method and path: Lambda) or an AWS query one ("query", form in and XML out:
+IAM, STS; `query_protocol` reads its `metadata` and `result_wrappers`), whose operations
+also carry their `http` binding and whose `errors` say each modeled error's HTTP status. Each
 `OperationModel` compiles its input shape, on first use (or `ServiceModel.compile_all`),
 into nested closures (`validation.ShapeCompiler`) that convert the JSON-decoded request
 and check it in one pass:
@@ -40,7 +41,7 @@ from strongroom.errors import SerializationException, ValidationException
 
 __all__ = ["Decoder", "ErrorShape", "OperationModel", "ServiceModel"]
 
-_PROTOCOLS = frozenset({"json", "rest-json"})
+_PROTOCOLS = frozenset({"json", "rest-json", "query"})
 
 _LOADER = Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
 
@@ -55,7 +56,7 @@ class ErrorShape(NamedTuple):
 
 
 class ServiceModel:
-    """One AWS JSON or REST-JSON service as botocore models it: wire names and operations."""
+    """One AWS JSON, REST-JSON or query service as botocore models it: wire names and operations."""
 
     _loaded: ClassVar[dict[str, ServiceModel]] = {}
 
@@ -63,8 +64,16 @@ class ServiceModel:
         meta = data["metadata"]
         protocol = meta.get("protocol")
         if protocol not in _PROTOCOLS:
-            raise ValueError(f"{name} speaks neither AWS JSON nor REST-JSON")
+            raise ValueError(f"{name} speaks neither AWS JSON, REST-JSON nor AWS query")
         self.name = name
+        self.metadata: Mapping[str, Any] = meta
+        """botocore's metadata (the query protocol's `apiVersion`, `xmlNamespace`)."""
+        self.result_wrappers: Mapping[str, str] = {
+            op: spec["output"]["resultWrapper"]
+            for op, spec in data["operations"].items()
+            if "resultWrapper" in spec.get("output", {})
+        }
+        """Operation -> the element the query protocol wraps its result in."""
         self.protocol: str = protocol
         self.target_prefix: str = meta.get("targetPrefix", "")
         """JSON 1.1's X-Amz-Target prefix ("" for a REST-JSON service)."""

@@ -131,9 +131,9 @@ def test_a_rest_json_model_loads_with_its_bindings_and_errors() -> None:
     loaded.compile_all()
 
 
-def test_a_protocol_other_than_json_or_rest_json_is_refused() -> None:
+def test_a_protocol_other_than_json_rest_json_or_query_is_refused() -> None:
     with pytest.raises(ValueError, match="neither"):
-        ServiceModel("sts", _BOTOCORE.get_service_model("sts")._service_description)
+        ServiceModel("s3", _BOTOCORE.get_service_model("s3")._service_description)
 
 
 # --- decoding what a client sends ----------------------------------------------------

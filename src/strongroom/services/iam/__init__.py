@@ -1,0 +1,66 @@
+"""AWS IAM, spoken without HTTP: `OPERATIONS[name](iam, caller, **params)`.
+
+Users, groups, roles, access keys, inline and managed policies, attachments and
+permissions boundaries, as AWS's IAM API has them, stored under the barrier's `iam/`
+view (access keys in `identity.AccessKeyStore`). `policies_for` is the read side the
+authorizer uses. `plugin(...)` is the package's one factory.
+"""
+
+from strongroom.barrier import Barrier, View
+from strongroom.clock import Clock
+from strongroom.crypto import RandomBytes
+from strongroom.identity import AccessKeyStore
+from strongroom.services.iam import (
+    access_keys,
+    attachments,
+    boundaries,
+    groups,
+    inline_policies,
+    policies,
+    roles,
+    users,
+)
+from strongroom.services.iam.principal_policies import policies_for
+from strongroom.services.iam.repository import IamRepository
+from strongroom.services.iam.service import Iam, Operation
+from strongroom.services.plugin import ServicePlugin
+
+PREFIX = "iam/"
+"""Users, groups, roles and managed policies, by account (see `repository`)."""
+
+OPERATIONS: dict[str, Operation] = {
+    **users.OPERATIONS,
+    **access_keys.OPERATIONS,
+    **groups.OPERATIONS,
+    **roles.OPERATIONS,
+    **inline_policies.OPERATIONS,
+    **policies.OPERATIONS,
+    **attachments.OPERATIONS,
+    **boundaries.OPERATIONS,
+}
+
+
+def plugin(
+    barrier: Barrier, access_keys: AccessKeyStore, clock: Clock, random: RandomBytes
+) -> ServicePlugin:
+    """IAM over `barrier`; users' access keys in `access_keys` (SigV4's own store)."""
+    iam = Iam(IamRepository(View(barrier, PREFIX)), access_keys, clock, random)
+    return ServicePlugin(
+        model="iam",
+        operations=OPERATIONS,
+        context=iam,
+        prefixes=(PREFIX,),
+        forget=iam.forget_caches,
+        reset=iam.forget_caches,
+    )
+
+
+__all__ = [
+    "OPERATIONS",
+    "PREFIX",
+    "Iam",
+    "IamRepository",
+    "Operation",
+    "plugin",
+    "policies_for",
+]

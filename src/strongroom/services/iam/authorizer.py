@@ -1,0 +1,140 @@
+"""The authorizer that enforces IAM users' identity policies (issue 12, first step).
+
+A request by an IAM user (`arn:aws:iam::<account>:user/<name>`) is decided by
+`policy.evaluate` over the user's identity policies (inline, attached, and its groups')
+and its permissions boundary, as AWS decides a same-account request with no resource
+policy. The request context carries the principal's keys (`aws:username`, `aws:userid`,
+`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`, `aws:PrincipalTag/*`)
+and the time (`aws:CurrentTime`, `aws:EpochTime`); keys this hook does not see yet
+(source IP, transport, encryption context, via-service) are absent, which AWS's rules
+treat as absent keys.
+
+Everyone else is decided as before this step: the account root, AWS services acting on
+their own and the per-invocation sessions of rotation functions are allowed (resource
+policies, key policies, roles and STS come next). A user name with no IAM user record
+(deleted meanwhile) is allowed nothing.
+
+Documents are compiled once per stored text and kept while the text is in use; the user's
+record comes from the IAM repository's cache, which follows other processes' writes.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from strongroom.clock import Clock
+from strongroom.policy import (
+    Decision,
+    Policy,
+    PolicySet,
+    Request,
+    Verdict,
+    access_denied_message,
+    evaluate,
+)
+from strongroom.services.iam.documents import parsed
+from strongroom.services.iam.records import GROUP, USER, EntityRecord, name_in_arn
+from strongroom.services.iam.service import Iam
+
+MAX_COMPILED = 4096
+"""Compiled documents kept (by text) before the cache starts over."""
+
+
+class IamAuthorizer:
+    """Decides (principal ARN, action, resource) questions; see the module docstring."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._iam: Iam | None = None
+        self._clock = clock
+        self._compiled: dict[str, Policy] = {}
+
+    def attach(self, iam: Iam) -> None:
+        """Read users and policies from `iam` (the IAM service, built after this)."""
+        self._iam = iam
+
+    def is_allowed(self, principal_arn: str, action: str, resource: str) -> bool:
+        """True when the principal may do `action` on `resource`."""
+        verdict = self._verdict(principal_arn, action, resource)
+        return verdict is None or verdict.allowed
+
+    def denial_message(self, principal_arn: str, action: str, resource: str) -> str:
+        """AWS's AccessDenied wording for a refused request (asked only after a refusal)."""
+        verdict = self._verdict(principal_arn, action, resource)
+        if verdict is None or verdict.allowed:  # changed meanwhile: say no more than this
+            verdict = Verdict(Decision.IMPLICIT_DENY, None)
+        return access_denied_message(principal_arn, action, resource, verdict)
+
+    def _verdict(self, principal_arn: str, action: str, resource: str) -> Verdict | None:
+        """The engine's verdict for an IAM user's request (None: not a user's, allowed)."""
+        account, user_name = _iam_user(principal_arn)
+        if user_name is None:
+            return None  # root, services, sessions: as before (see the module docstring)
+        iam = self._iam
+        user = None if iam is None else iam.repository.entity(account, USER, user_name)
+        if iam is None or user is None:
+            return Verdict(Decision.IMPLICIT_DENY, "identity")
+        request = Request(
+            action=action,
+            resource=resource,
+            principal_arn=principal_arn,
+            principal_account=account,
+            context=self._context(user, principal_arn, account),
+        )
+        return evaluate(self._policies(iam, user), request)
+
+    def _policies(self, iam: Iam, user: EntityRecord) -> PolicySet:
+        texts = self._texts(iam, user)
+        for group_key in user.groups:
+            group = iam.repository.entity(user.account, GROUP, group_key)
+            if group is not None:
+                texts += self._texts(iam, group)
+        boundary = None
+        if user.boundary is not None:
+            record = iam.repository.policy(user.account, name_in_arn(user.boundary))
+            boundary = () if record is None else (self._compile(record.default_document),)
+        return PolicySet(identity=tuple(self._compile(t) for t in texts), boundary=boundary)
+
+    @staticmethod
+    def _texts(iam: Iam, entity: EntityRecord) -> list[str]:
+        """An entity's inline policies, then its attached managed policies' default texts."""
+        texts = [text for _, text in sorted(entity.inline.items())]
+        for arn in entity.attached:
+            record = iam.repository.policy(entity.account, name_in_arn(arn))
+            if record is not None:
+                texts.append(record.default_document)
+        return texts
+
+    def _compile(self, text: str) -> Policy:
+        policy = self._compiled.get(text)
+        if policy is None:
+            if len(self._compiled) >= MAX_COMPILED:
+                self._compiled.clear()
+            policy = Policy.from_document(parsed(text))
+            self._compiled[text] = policy
+        return policy
+
+    def _context(
+        self, user: EntityRecord, principal_arn: str, account: str
+    ) -> dict[str, tuple[str, ...]]:
+        now = self._clock.now() if self._clock is not None else time.time()
+        context: dict[str, tuple[str, ...]] = {
+            "aws:username": (user.name,),
+            "aws:userid": (user.entity_id,),
+            "aws:PrincipalArn": (principal_arn,),
+            "aws:PrincipalAccount": (account,),
+            "aws:PrincipalType": ("User",),
+            "aws:CurrentTime": (datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),),
+            "aws:EpochTime": (str(int(now)),),
+        }
+        for tag in user.tags:
+            context[f"aws:PrincipalTag/{tag['Key']}"] = (tag["Value"],)
+        return context
+
+
+def _iam_user(principal_arn: str) -> tuple[str, str | None]:
+    """(account, user name) of an IAM user's ARN; (account or "", None) for anyone else."""
+    parts = principal_arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("user/"):
+        return (parts[4] if len(parts) == 6 else ""), None
+    return parts[4], parts[5].rsplit("/", 1)[-1]
