@@ -3,8 +3,9 @@
 `parse_policy` checks a document's grammar; `Policy.from_document` compiles it once;
 `evaluate(PolicySet, Request)` decides a request as AWS's policy evaluation logic does
 (explicit deny, identity and resource policies, permissions boundaries, session policies),
-and `access_denied_message` words a refusal as AWS does. Not wired into the server yet:
-the server's authorizer is still `AllowAuthenticated` (issue 12).
+and `access_denied_message` words a refusal as AWS does. The server decides IAM users'
+requests with it (`services.iam.authorizer`); key policies, grants, resource policies and
+STS sessions come next (issue 12).
 """
 
 from strongroom.policy.authorizer import AllowAuthenticated, Authorizer
