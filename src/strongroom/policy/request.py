@@ -53,6 +53,21 @@ class Request:
         object.__setattr__(self, "context", MappingProxyType(context))
         object.__setattr__(self, "_by_lower", MappingProxyType(index))
 
+    def for_action(self, action: str, resource: str) -> Request:
+        """The same principal and context asking for another action on another resource:
+        the context, checked once, is shared (a caller's template, reused per request)."""
+        request = object.__new__(Request)
+        for name, value in (
+            ("action", action),
+            ("resource", resource),
+            ("principal_arn", self.principal_arn),
+            ("principal_account", self.principal_account),
+            ("context", self.context),
+            ("_by_lower", self._by_lower),
+        ):
+            object.__setattr__(request, name, value)
+        return request
+
     def values(self, key: str) -> tuple[str, ...] | None:
         """The values of condition key `key` (any case), or None when it is absent."""
         return self._by_lower.get(key.lower())

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from strongroom.policy.request import Request
@@ -54,9 +54,17 @@ class WildcardPattern:
     """
 
     tokens: tuple[str, ...]
+    literal: str | None = field(default=None, init=False, compare=False, repr=False)
+    """The whole pattern when it holds no wildcard: matching is then string equality."""
+
+    def __post_init__(self) -> None:
+        if _ANY_RUN not in self.tokens and _ANY_ONE not in self.tokens:
+            object.__setattr__(self, "literal", "".join(self.tokens))
 
     def matches(self, text: str) -> bool:
         """Whether the whole of `text` matches the pattern (case-sensitive)."""
+        if self.literal is not None:
+            return text == self.literal
         tokens = self.tokens
         t = s = 0
         star = -1  # the last `*` seen, and where in `text` it started to match

@@ -21,6 +21,7 @@ record comes from the IAM repository's cache, which follows other processes' wri
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from strongroom.clock import Clock
@@ -48,6 +49,7 @@ class IamAuthorizer:
         self._iam: Iam | None = None
         self._clock = clock
         self._compiled: dict[str, Policy] = {}
+        self._deciders: dict[tuple[str, str], _UserDecider] = {}
 
     def attach(self, iam: Iam) -> None:
         """Read users and policies from `iam` (the IAM service, built after this)."""
@@ -74,14 +76,42 @@ class IamAuthorizer:
         user = None if iam is None else iam.repository.entity(account, USER, user_name)
         if iam is None or user is None:
             return Verdict(Decision.IMPLICIT_DENY, "identity")
-        request = Request(
-            action=action,
-            resource=resource,
-            principal_arn=principal_arn,
-            principal_account=account,
-            context=self._context(user, principal_arn, account),
-        )
-        return evaluate(self._policies(iam, user), request)
+        decided = self._decider(iam, user, principal_arn)
+        return evaluate(decided.policies, decided.template.for_action(action, resource))
+
+    def _decider(self, iam: Iam, user: EntityRecord, principal_arn: str) -> _UserDecider:
+        """The user's compiled policies and request template, rebuilt when any record they
+        come from is not the one the IAM repository's cache holds now (it changed), and
+        the template's clock keys once a second."""
+        sources = self._sources(iam, user)
+        now = int(self._clock.now() if self._clock is not None else time.time())
+        key = (user.account, user.name)
+        decider = self._deciders.get(key)
+        if decider is None or not _same(decider.sources, sources):
+            if len(self._deciders) >= MAX_COMPILED:
+                self._deciders.clear()
+            decider = _UserDecider(sources, self._policies(iam, user), self._template(
+                user, principal_arn, now), now)  # fmt: skip
+            self._deciders[key] = decider
+        elif decider.second != now:
+            decider.template, decider.second = self._template(user, principal_arn, now), now
+        return decider
+
+    @staticmethod
+    def _sources(iam: Iam, user: EntityRecord) -> tuple[object, ...]:
+        """Every record the user's policies come from, as the repository's cache has them."""
+        records: list[object] = [user]
+        entities = [user]
+        for group_key in user.groups:
+            group = iam.repository.entity(user.account, GROUP, group_key)
+            records.append(group)
+            if group is not None:
+                entities.append(group)
+        arns = [arn for entity in entities for arn in entity.attached]
+        if user.boundary is not None:
+            arns.append(user.boundary)
+        records += [iam.repository.policy(user.account, name_in_arn(arn)) for arn in arns]
+        return tuple(records)
 
     def _policies(self, iam: Iam, user: EntityRecord) -> PolicySet:
         texts = self._texts(iam, user)
@@ -114,22 +144,35 @@ class IamAuthorizer:
             self._compiled[text] = policy
         return policy
 
-    def _context(
-        self, user: EntityRecord, principal_arn: str, account: str
-    ) -> dict[str, tuple[str, ...]]:
-        now = self._clock.now() if self._clock is not None else time.time()
+    @staticmethod
+    def _template(user: EntityRecord, principal_arn: str, now: int) -> Request:
+        """A request by the user with its condition keys; `for_action` fills the rest."""
         context: dict[str, tuple[str, ...]] = {
             "aws:username": (user.name,),
             "aws:userid": (user.entity_id,),
             "aws:PrincipalArn": (principal_arn,),
-            "aws:PrincipalAccount": (account,),
+            "aws:PrincipalAccount": (user.account,),
             "aws:PrincipalType": ("User",),
             "aws:CurrentTime": (datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),),
-            "aws:EpochTime": (str(int(now)),),
+            "aws:EpochTime": (str(now),),
         }
         for tag in user.tags:
             context[f"aws:PrincipalTag/{tag['Key']}"] = (tag["Value"],)
-        return context
+        return Request("", "", principal_arn, user.account, context)
+
+
+@dataclass(slots=True)
+class _UserDecider:
+    """What deciding one user's requests takes, and the records it was built from."""
+
+    sources: tuple[object, ...]
+    policies: PolicySet
+    template: Request
+    second: int
+
+
+def _same(cached: tuple[object, ...], current: tuple[object, ...]) -> bool:
+    return len(cached) == len(current) and all(a is b for a, b in zip(cached, current, strict=True))
 
 
 def _iam_user(principal_arn: str) -> tuple[str, str | None]:
