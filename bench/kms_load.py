@@ -1,8 +1,8 @@
 """Load-test KMS, Secrets Manager and Parameter Store hot paths on Strongroom, moto and raw ASGI.
 
 Usage: `python bench/kms_load.py [--rounds 3] [--duration 10] [--connections 32] [--workers 1]
-[--targets strongroom,moto,raw,sqlite,ecdsa] [--ops encrypt32,encrypt4k,decrypt,gdk,sign,
-generatemac,getsecret,putsecret,getparam,getparamsecure,putparam]`.
+[--targets strongroom,moto,raw,sqlite,ecdsa] [--ops encrypt32,encrypt32-iam,encrypt4k,decrypt,
+gdk,sign,generatemac,getsecret,putsecret,getparam,getparamsecure,putparam]`.
 
 Method (issues 2, 8 and 9, "Speed"): every server runs as its own process on a free 127.0.0.1
 port and is loaded by wrk (keep-alive, N connections) with real requests, SigV4-signed by
@@ -31,6 +31,11 @@ with any non-2xx answer or socket error is flagged in the table and makes the ex
 1. Every server started is stopped (process group, TERM then KILL) on any exit, and every
 wait is bounded. It installs nothing; it needs wrk, uvicorn + uvloop + httptools, boto3,
 rich, and `moto_server` (moto[server]) and `strongroom` for those targets.
+
+`encrypt32-iam` is Encrypt 32 B signed by an IAM user's access key (issue 12): before the
+runs the root creates, through the IAM API, the user, three managed policies attached to it
+(`iam_policies`) and its access key; its server CPU per request is set against the root's
+Encrypt 32 B of the same round (so include `encrypt32`), target at most 1.15x.
 
 The machine may have only a few cores: wrk and the server under test share them, so absolute
 numbers are those of this setup; the machine-wide busy share is recorded per run.
@@ -111,6 +116,7 @@ GOALS: dict[str, tuple[Goal, ...]] = {
     ),
     "sign": (("cpu_vs_budget", operator.le, 1.2),),
     "generatemac": (("cpu_vs_encrypt", operator.le, 1.2),),
+    "encrypt32-iam": (("cpu_vs_root", operator.le, 1.15),),  # issue 12
     "getparam": (("vs_moto", operator.ge, 40.0), ("vs_raw", operator.ge, 0.5)),
     "getparamsecure": (
         ("vs_moto", operator.ge, 40.0),
@@ -126,6 +132,7 @@ GOAL_TEXT = {
     "cpu_vs_decrypt": "server CPU per request / Decrypt's (same run)",
     "cpu_vs_encrypt": "server CPU per request / Encrypt 32 B's (same round)",
     "cpu_vs_budget": "server CPU per request / (Encrypt 32 B's + one ECDSA P-256) (same round)",
+    "cpu_vs_root": "server CPU per request / the root's Encrypt 32 B's (same round)",
 }
 COMPARE_TEXT: dict[Callable[[float, float], bool], str] = {
     operator.ge: ">=",
@@ -135,6 +142,7 @@ COMPARE_TEXT: dict[Callable[[float, float], bool], str] = {
 
 
 STATIC, DISTINCT, REPLAYED_SET = "static", "distinct", "set"  # how a run sends an operation
+ROOT, IAM_USER = "root", "iam-user"  # whose access key signs an operation's requests
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,6 +158,7 @@ class Operation:
     # STATIC: one request replayed; DISTINCT: a pool of distinct requests, each sent once;
     # REPLAYED_SET: one request per parameter of a set, replayed round-robin.
     plan: str = STATIC
+    principal: str = ROOT  # IAM_USER: signed with the bench's IAM user's key (issue 12)
 
 
 def _b64(data: bytes) -> str:
@@ -185,6 +194,15 @@ OPERATIONS = {
             "Encrypt",
             "CiphertextBlob",
             lambda t: {"KeyId": t.key_id, "Plaintext": _b64(PLAIN_32)},
+        ),
+        Operation(
+            "encrypt32-iam",
+            "Encrypt 32 B, IAM user",
+            "kms",
+            "Encrypt",
+            "CiphertextBlob",
+            lambda t: {"KeyId": t.key_id, "Plaintext": _b64(PLAIN_32)},
+            principal=IAM_USER,
         ),
         Operation(
             "encrypt4k",
@@ -282,6 +300,8 @@ OPERATIONS = {
 SQLITE_BESIDE = {"putsecret": len(PUT_1K), "putparam": len(PUT_PARAM_128)}  # op: value bytes
 ECDSA_BESIDE = "sign"
 CPU_VS_ENCRYPT = ("sign", "generatemac")  # their CPU per request is set against Encrypt 32 B's
+CPU_VS_ROOT = ("encrypt32-iam",)  # its CPU per request is set against the root's Encrypt 32 B's
+IAM_USER_NAME = "kms-load-user"
 
 
 class BenchError(Exception):
@@ -298,7 +318,9 @@ class Target:
     log: Path
     credentials: tuple[str, str]
     key_id: str = ""
+    key_arn: str = ""
     ciphertext: str = ""
+    iam_credentials: tuple[str, str] | None = None  # the IAM user's access key (IAM_USER ops)
     sign_key_id: str = ""  # ECC_NIST_P256 SIGN_VERIFY
     mac_key_id: str = ""  # HMAC_256 GENERATE_VERIFY_MAC
     secret_name: str = ""  # the GetSecretValue secret
@@ -470,17 +492,19 @@ def running_servers(args: argparse.Namespace) -> Iterator[tuple[list[Target], Pa
 # ------------------------------------------------------------- keys, secrets and requests
 
 
-def sdk_client(target: Target, service: str) -> Any:
-    """A boto3 client of `service` on the target, one attempt per call."""
+def sdk_client(target: Target, service: str, credentials: tuple[str, str] | None = None) -> Any:
+    """A boto3 client of `service` on the target (signed by the root unless `credentials`),
+    one attempt per call."""
     import boto3
     from botocore.config import Config
 
+    access_key, secret_key = credentials or target.credentials
     return boto3.client(
         service,
         endpoint_url=target.endpoint,
         region_name=REGION,
-        aws_access_key_id=target.credentials[0],
-        aws_secret_access_key=target.credentials[1],
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
         config=Config(
             retries={"total_max_attempts": 1},
             connect_timeout=5,
@@ -495,6 +519,8 @@ def prepare(target: Target, ops: list[Operation]) -> None:
     warm parameters, PutParameter's set."""
     if any(op.service == "kms" for op in ops):
         prepare_key(target)
+    if any(op.principal == IAM_USER for op in ops):
+        prepare_iam_user(target)
     if any(op.name == "sign" for op in ops):
         target.sign_key_id = asymmetric_key(target, "ECC_NIST_P256", "SIGN_VERIFY")
     if any(op.name == "generatemac" for op in ops):
@@ -511,10 +537,12 @@ def prepare_key(target: Target) -> None:
     """Create a symmetric key with boto3 and a ciphertext for Decrypt (raw: stand-ins)."""
     if target.name == "raw":
         target.key_id = str(uuid.uuid4())
+        target.key_arn = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{target.key_id}"
         target.ciphertext = _b64(os.urandom(180))
         return
     kms = sdk_client(target, "kms")
-    target.key_id = kms.create_key(Description="kms_load benchmark")["KeyMetadata"]["KeyId"]
+    metadata = kms.create_key(Description="kms_load benchmark")["KeyMetadata"]
+    target.key_id, target.key_arn = metadata["KeyId"], metadata["Arn"]
     blob = kms.encrypt(KeyId=target.key_id, Plaintext=PLAIN_32)["CiphertextBlob"]
     target.ciphertext = _b64(blob)
 
@@ -538,6 +566,41 @@ def asymmetric_key(target: Target, spec: str, usage: str) -> str:
     if not valid:
         raise BenchError(f"{target.name}: a {spec} key does not verify what it made")
     return key_id
+
+
+def iam_policies(key_arn: str) -> dict[str, dict[str, Any]]:
+    """The IAM user's three managed policies (name: document); only the first allows the
+    benchmark's Encrypt, so the engine must look through all three to find it."""
+    secret_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:kms-load-other-*"
+
+    def allow(action: str | list[str], resource: str) -> dict[str, Any]:
+        statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+        return {"Version": "2012-10-17", "Statement": [statement]}
+
+    return {
+        "kms-load-encrypt": allow("kms:Encrypt", key_arn),
+        "kms-load-describe": allow(["kms:DescribeKey", "kms:ListKeys"], "*"),
+        "kms-load-secret": allow("secretsmanager:GetSecretValue", secret_arn),
+    }
+
+
+def prepare_iam_user(target: Target) -> None:
+    """As the root, through the IAM API: an IAM user, the three managed policies of
+    `iam_policies` attached to it (the key's policy stays the default one), and an access
+    key, which then signs the IAM_USER operations. The user's Encrypt is tried once with
+    boto3 (raw: the root's key, it checks nothing)."""
+    if target.name == "raw":
+        target.iam_credentials = target.credentials
+        return
+    iam = sdk_client(target, "iam")
+    iam.create_user(UserName=IAM_USER_NAME)
+    for name, document in iam_policies(target.key_arn).items():
+        arn = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document))["Policy"]
+        iam.attach_user_policy(UserName=IAM_USER_NAME, PolicyArn=arn["Arn"])
+    key = iam.create_access_key(UserName=IAM_USER_NAME)["AccessKey"]
+    target.iam_credentials = (key["AccessKeyId"], key["SecretAccessKey"])
+    kms = sdk_client(target, "kms", target.iam_credentials)
+    kms.encrypt(KeyId=target.key_id, Plaintext=PLAIN_32)
 
 
 def prepare_secret(target: Target) -> None:
@@ -600,7 +663,12 @@ def signed(target: Target, op: Operation, params: dict[str, Any]) -> dict[str, A
         "Content-Type": "application/x-amz-json-1.1",
     }
     request = AWSRequest(method="POST", url=url, data=body.encode(), headers=headers)
-    SigV4Auth(Credentials(*target.credentials), op.service, REGION).add_auth(request)
+    credentials = target.credentials
+    if op.principal == IAM_USER:
+        if target.iam_credentials is None:
+            raise BenchError(f"{target.name}: no IAM user prepared for {op.name}")
+        credentials = target.iam_credentials
+    SigV4Auth(Credentials(*credentials), op.service, REGION).add_auth(request)
     final = {"Host": urlsplit(url).netloc, "User-Agent": "kms_load/1 botocore-signer"}
     final.update(request.headers.items())
     return {"method": "POST", "path": "/", "headers": final, "body": body}
@@ -1190,11 +1258,19 @@ def summarize(runs: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
             )
             if values:
                 ratios["cpu_vs_encrypt"] = median_of(values)
+        per_round: dict[str, list[float]] = {}
+        if op in CPU_VS_ROOT:
+            values = round_ratios(
+                runs, (op, "strongroom"), ("encrypt32", "strongroom"), "cpu_us_per_req"
+            )
+            if values:
+                ratios["cpu_vs_root"] = median_of(values)
+                per_round["cpu_vs_root"] = values
         if op == ECDSA_BESIDE:
             values = budget_ratios(runs)
             if values:
                 ratios["cpu_vs_budget"] = median_of(values)
-        rows[op] = {"targets": per_target, "ratios": ratios}
+        rows[op] = {"targets": per_target, "ratios": ratios, "per_round": per_round}
     return rows
 
 
@@ -1285,6 +1361,7 @@ def table_rows(summary: dict[str, Any]) -> list[list[str]]:
                     ratio(r.get("cpu_vs_decrypt"), ".2f"),
                     ratio(r.get("cpu_vs_encrypt"), ".2f"),
                     ratio(r.get("cpu_vs_budget"), ".2f"),
+                    ratio(r.get("cpu_vs_root"), ".2f"),
                     f"ERRORS {m['errors']}" if m["errors"] else "0",
                 ]
             )
@@ -1306,6 +1383,7 @@ HEADERS = [
     "CPU vs Decrypt",
     "CPU vs Encrypt",
     "CPU vs Encrypt + ECDSA",
+    "CPU vs root's Encrypt",
     "errors",
 ]
 
@@ -1328,7 +1406,7 @@ def print_rich(summary: dict[str, Any], args: argparse.Namespace) -> None:
     console.print(table)
     for label, ok in goal_checks(summary):
         console.print(f"  {'[green]MET ' if ok else '[red]MISS'}[/] {label}")
-    for line in budget_lines(summary):
+    for line in budget_lines(summary) + iam_lines(summary):
         console.print(line, markup=False, highlight=False)
 
 
@@ -1364,6 +1442,31 @@ def budget_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(
             f"  {text.format(bound):34} ratio {value:.2f} (target <= {bound:.2f})  {verdict}"
         )
+    return lines
+
+
+def iam_lines(summary: dict[str, Any]) -> list[str]:
+    """Issue 12's budget: the root's and the IAM user's Encrypt 32 B server CPU per request
+    (medians over rounds), the per-round ratios and the verdict on their median, PASS only
+    without errors in either."""
+    root = summary.get("encrypt32", {}).get("targets", {}).get("strongroom")
+    row = summary.get("encrypt32-iam", {})
+    user = row.get("targets", {}).get("strongroom")
+    if root is None or user is None:
+        return []
+    ((key, _, bound),) = GOALS["encrypt32-iam"]
+    lines = ["", "IAM user vs root (server CPU per request, Strongroom, medians over rounds):"]
+    lines.append(f"  Encrypt 32 B, root              {fmt(root['cpu_us_per_req'], '7.1f')} us")
+    lines.append(f"  Encrypt 32 B, IAM user (3 pol.) {fmt(user['cpu_us_per_req'], '7.1f')} us")
+    value = row.get("ratios", {}).get(key)
+    if value is None:
+        return lines
+    rounds = ", ".join(f"{v:.2f}" for v in row.get("per_round", {}).get(key, []))
+    ok = root["errors"] == 0 and user["errors"] == 0 and value <= bound
+    lines.append(
+        f"  IAM user / root  ratio {value:.2f} (rounds {rounds}; target <= {bound:.2f})  "
+        + ("PASS" if ok else "FAIL")
+    )
     return lines
 
 
@@ -1463,8 +1566,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     say(f"results written to {args.json}")
     print("\n" + markdown(summary))
-    if budget_lines(summary):
-        print("\n".join(budget_lines(summary)))
+    if budget_lines(summary) + iam_lines(summary):
+        print("\n".join(budget_lines(summary) + iam_lines(summary)))
     if failed:
         say(f"\n!! {len(failed)} run(s) had errors; their numbers are not a benchmark:")
         for run in failed:

@@ -34,6 +34,7 @@ from strongroom.identity import (
     Principal,
     SessionStore,
     dev_access_key,
+    is_session_id,
 )
 from strongroom.keystores import KeyStore, SoftwareKeyStore
 from strongroom.policy import Authorizer
@@ -45,6 +46,7 @@ from strongroom.services import iam as iam_service
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as secretsmanager_service
 from strongroom.services import ssm as ssm_service
+from strongroom.services import sts as sts_service
 from strongroom.services.iam import Iam
 from strongroom.services.iam.authorizer import IamAuthorizer
 from strongroom.services.ssm.service import Emit
@@ -77,6 +79,8 @@ class ServiceWiring:
     is_leader: Callable[[], bool]
     access_keys: AccessKeyStore
     """The access keys of the account roots and of IAM users (IAM manages the users')."""
+    sessions: SessionStore
+    """Temporary credentials (STS issues users' sessions there)."""
 
 
 def services(
@@ -103,12 +107,15 @@ def services(
         authorizer=wiring.authorizer,
         is_leader=wiring.is_leader,
     )
+    iam = iam_service.plugin(barrier, wiring.access_keys, clock, system_random)
+    assert isinstance(iam.context, Iam)
     return [
         kms,
         functions,
         secrets,
         ssm_service.plugin(barrier, kms, clock, system_random, wiring.emit, secrets),
-        iam_service.plugin(barrier, wiring.access_keys, clock, system_random),
+        iam,
+        sts_service.plugin(iam.context, wiring.sessions),
     ]
 
 
@@ -222,6 +229,7 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         authorizer,
         lambda: scheduler.is_leader(),
         access_keys,
+        sessions,
     )
     plugins = services(barrier, keystores, clock, wiring)
     iam = next(p.context for p in plugins if p.model == "iam")
@@ -312,9 +320,10 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
             raise UnrecognizedClientException(
                 "The security token included in the request is invalid."
             )
-        if key.principal.role_session is not None or key.principal.service is not None:
-            # A function's temporary credentials speak the AWS APIs, never the operator's:
-            # they could otherwise mint a lasting access key or seal the server.
+        if is_session_id(key.principal.access_key_id) or key.principal.service is not None:
+            # Temporary credentials (a function's, or STS's for a user or the root) speak the
+            # AWS APIs, never the operator's: they could otherwise mint a lasting access key
+            # or seal the server.
             raise AccessDeniedException(
                 "Temporary credentials cannot call the operator API: sign with an access key."
             )

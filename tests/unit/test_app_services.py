@@ -25,6 +25,7 @@ from strongroom.services import iam as iam_service
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as sm_service
 from strongroom.services import ssm as ssm_service
+from strongroom.services import sts as sts_service
 from strongroom.services.ssm.service import Emit
 
 ACCESS_KEY, SECRET_KEY = "AKIDPLUGINTEST000001", "s" * 40
@@ -92,7 +93,7 @@ def _signed(service: str, target: str, body: bytes) -> list[tuple[bytes, bytes]]
 def test_each_service_hands_app_everything_it_wires(tmp_path: Path) -> None:
     app = build(Config(data_dir=tmp_path, dev=True).check())
     try:
-        kms, functions, secrets, parameters, iam = app.services
+        kms, functions, secrets, parameters, iam, sts = app.services
         assert kms.model == "kms" and kms.prefixes == (kms_service.PREFIX,)
         assert functions.model == "lambda" and functions.prefixes == (lambda_service.PREFIX,)
         assert functions.operations is lambda_service.OPERATIONS
@@ -107,6 +108,8 @@ def test_each_service_hands_app_everything_it_wires(tmp_path: Path) -> None:
         assert parameters.operations is ssm_service.OPERATIONS and len(parameters.jobs) == 1
         assert iam.model == "iam" and iam.prefixes == (iam_service.PREFIX,)
         assert iam.operations is iam_service.OPERATIONS
+        assert sts.model == "sts" and sts.prefixes == ()
+        assert sts.operations is sts_service.OPERATIONS
     finally:
         app.storage.close()
 

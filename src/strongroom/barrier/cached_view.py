@@ -101,6 +101,12 @@ class CachedView(Generic[RecordT]):
         """One storage transaction that every barrier call in the block joins."""
         return self._view.transaction()
 
+    def stamp(self) -> tuple[int, int]:
+        """Changes whenever what `get` answers may have changed (a write here, a forget, or
+        another process's commit): a reader that derived something from cached records
+        may keep it while the stamp stays the same."""
+        return self._version(), self._writes
+
     def forget(self) -> None:
         """Drop every cached record (after a rolled-back write, a wipe or a seal)."""
         self._writes += 1

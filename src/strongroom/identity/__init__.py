@@ -10,7 +10,12 @@ from strongroom.identity.access_keys import (
 )
 from strongroom.identity.dev_key import dev_access_key
 from strongroom.identity.principal import Principal
-from strongroom.identity.sessions import FunctionCredentials, Session, SessionStore
+from strongroom.identity.sessions import (
+    FunctionCredentials,
+    Session,
+    SessionStore,
+    is_session_id,
+)
 
 __all__ = [
     "ACCESS_KEYS_PER_USER",
@@ -24,4 +29,5 @@ __all__ = [
     "Session",
     "SessionStore",
     "dev_access_key",
+    "is_session_id",
 ]

@@ -199,6 +199,8 @@ class AccessKeyStore:
         sent without a token, or a session's, sent with its own token; an expired
         session's token raises ExpiredTokenException."""
         if session_token is None:
+            if access_key_id.startswith(SESSION_ID_PREFIX):  # a session signs with its token
+                return None
             key = self.find(access_key_id)
             if key is None or key.status != ACTIVE or key.principal.role_session is not None:
                 return None

@@ -2,8 +2,10 @@
 
 Strongroom issues them to each function invocation (a rotation function calls back with
 them, as an AWS Lambda function uses its execution role's session) and revokes them when
-the invocation ends. One JSON record per session at `identity/sessions/<ASIA id>` (this
-store sees the `identity/` view), so every process sharing the storage verifies them.
+the invocation ends; and to an IAM user or the account root that asks STS for a session
+token (`issue_for_user`: the session then acts as that user, not as a role). One JSON
+record per session at `identity/sessions/<ASIA id>` (this store sees the `identity/`
+view), so every process sharing the storage verifies them.
 
 Invariants:
 - A session signs only together with its token (`X-Amz-Security-Token`), compared in
@@ -69,6 +71,7 @@ def _encode(session: Session) -> bytes:
             "token": session.session_token,
             "account_id": principal.account_id,
             "role_session": principal.role_session,
+            "user_name": principal.user_name,
             "expires": session.expires,
         }
     )
@@ -77,7 +80,8 @@ def _encode(session: Session) -> bytes:
 def _decode(access_key_id: str, data: bytes) -> Session:
     record = orjson.loads(data)
     role_session = record["role_session"]
-    principal = Principal(access_key_id, record["account_id"], role_session, role_session)
+    user_name = record.get("user_name", role_session)  # older records: role sessions only
+    principal = Principal(access_key_id, record["account_id"], user_name, role_session)
     return Session(principal, record["secret"], record["token"], record["expires"])
 
 
@@ -94,9 +98,19 @@ class SessionStore:
     def issue(self, account_id: str, role_session: str, ttl_seconds: float) -> Session:
         """New credentials for `<role name>/<session name>` in the account, valid for
         `ttl_seconds`."""
+        return self._issue(account_id, role_session, role_session, ttl_seconds)
+
+    def issue_for_user(self, account_id: str, user_name: str, ttl_seconds: float) -> Session:
+        """New credentials acting as the account's IAM user `user_name` (`root`: the
+        account root), with no role session, valid for `ttl_seconds`."""
+        return self._issue(account_id, user_name, None, ttl_seconds)
+
+    def _issue(
+        self, account_id: str, user_name: str, role_session: str | None, ttl_seconds: float
+    ) -> Session:
         key_id = new_access_key_id(self._random, SESSION_ID_PREFIX)
         token = new_secret_access_key(self._random) + new_secret_access_key(self._random)
-        principal = Principal(key_id, account_id, role_session, role_session)
+        principal = Principal(key_id, account_id, user_name, role_session)
         session = Session(
             principal, new_secret_access_key(self._random), token, self._now() + ttl_seconds
         )

@@ -14,14 +14,17 @@ their own and the per-invocation sessions of rotation functions are allowed (res
 policies, key policies, roles and STS come next). A user name with no IAM user record
 (deleted meanwhile) is allowed nothing.
 
-Documents are compiled once per stored text and kept while the text is in use; the user's
-record comes from the IAM repository's cache, which follows other processes' writes.
+Documents are compiled once per stored text; a user's compiled policies, request template
+and verdicts (by action and resource) are kept while the IAM repository's stamp is
+unchanged or, when it moved, while the records they come from are the same objects in its
+cache (which follows other processes' writes); the template's clock keys, and with them
+the verdicts, are renewed every second.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from strongroom.clock import Clock
@@ -39,7 +42,9 @@ from strongroom.services.iam.records import GROUP, USER, EntityRecord, name_in_a
 from strongroom.services.iam.service import Iam
 
 MAX_COMPILED = 4096
-"""Compiled documents kept (by text) before the cache starts over."""
+"""Compiled documents (by text) and users kept before the cache starts over."""
+MAX_VERDICTS = 1024
+"""Verdicts kept per user and second before that cache starts over."""
 
 
 class IamAuthorizer:
@@ -76,25 +81,35 @@ class IamAuthorizer:
         user = None if iam is None else iam.repository.entity(account, USER, user_name)
         if iam is None or user is None:
             return Verdict(Decision.IMPLICIT_DENY, "identity")
-        decided = self._decider(iam, user, principal_arn)
-        return evaluate(decided.policies, decided.template.for_action(action, resource))
+        decider = self._decider(iam, user, principal_arn)
+        verdict = decider.verdicts.get((action, resource))
+        if verdict is None:  # exact: the template (clock keys included) is the same
+            if len(decider.verdicts) >= MAX_VERDICTS:
+                decider.verdicts.clear()
+            verdict = evaluate(decider.policies, decider.template.for_action(action, resource))
+            decider.verdicts[(action, resource)] = verdict
+        return verdict
 
     def _decider(self, iam: Iam, user: EntityRecord, principal_arn: str) -> _UserDecider:
         """The user's compiled policies and request template, rebuilt when any record they
         come from is not the one the IAM repository's cache holds now (it changed), and
         the template's clock keys once a second."""
-        sources = self._sources(iam, user)
         now = int(self._clock.now() if self._clock is not None else time.time())
+        stamp = iam.repository.stamp()
         key = (user.account, user.name)
         decider = self._deciders.get(key)
-        if decider is None or not _same(decider.sources, sources):
-            if len(self._deciders) >= MAX_COMPILED:
-                self._deciders.clear()
-            decider = _UserDecider(sources, self._policies(iam, user), self._template(
-                user, principal_arn, now), now)  # fmt: skip
-            self._deciders[key] = decider
-        elif decider.second != now:
+        if decider is None or decider.stamp != stamp:  # IAM may have changed: look closer
+            sources = self._sources(iam, user)
+            if decider is None or not _same(decider.sources, sources):
+                if len(self._deciders) >= MAX_COMPILED:
+                    self._deciders.clear()
+                decider = _UserDecider(sources, self._policies(iam, user), self._template(
+                    user, principal_arn, now), now, stamp)  # fmt: skip
+                self._deciders[key] = decider
+            decider.stamp = stamp
+        if decider.second != now:
             decider.template, decider.second = self._template(user, principal_arn, now), now
+            decider.verdicts.clear()
         return decider
 
     @staticmethod
@@ -169,6 +184,10 @@ class _UserDecider:
     policies: PolicySet
     template: Request
     second: int
+    stamp: tuple[int, ...]
+    """The IAM repository's stamp when `sources` were last found unchanged."""
+    verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict)
+    """Verdicts by (action, resource) for this template (cleared with it)."""
 
 
 def _same(cached: tuple[object, ...], current: tuple[object, ...]) -> bool:

@@ -41,6 +41,11 @@ class IamRepository:
         """One storage transaction that every barrier call in the block joins."""
         return self._view.transaction()
 
+    def stamp(self) -> tuple[int, int, int, int]:
+        """Changes whenever any user, group, role or policy may have changed (see
+        `CachedView.stamp`)."""
+        return (*self._entities.stamp(), *self._policies.stamp())
+
     def forget(self) -> None:
         """Drop every cached record."""
         self._entities.forget()

@@ -64,3 +64,30 @@ def test_an_unknown_user_or_a_detached_authorizer_is_allowed_nothing(world: Worl
     world.call("PutUserPolicy", UserName="alice", PolicyName="p",
                PolicyDocument=allow(["kms:Encrypt"]))  # fmt: skip
     assert not IamAuthorizer().is_allowed(USER_ARN, "kms:Encrypt", KEY)
+
+
+class _Clock:
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def now(self) -> float:
+        return self.at
+
+
+def test_a_remembered_verdict_follows_the_clock(world: World) -> None:
+    """Verdicts are kept per second: a time condition flips when the second does."""
+    clock = _Clock(1_800_000_000.0)  # 2027-01-15T08:00:00Z
+    authorizer = IamAuthorizer(clock)  # type: ignore[arg-type]
+    authorizer.attach(world.iam)
+    world.call("CreateUser", UserName="alice")
+    until = {"DateLessThan": {"aws:CurrentTime": "2027-01-15T08:00:01Z"}}
+    document = json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*", "Condition": until}
+        ]}
+    )  # fmt: skip
+    world.call("PutUserPolicy", UserName="alice", PolicyName="p", PolicyDocument=document)
+    assert authorizer.is_allowed(USER_ARN, "kms:Encrypt", KEY)
+    assert authorizer.is_allowed(USER_ARN, "kms:Encrypt", KEY)  # remembered
+    clock.at += 1
+    assert not authorizer.is_allowed(USER_ARN, "kms:Encrypt", KEY)
