@@ -197,3 +197,20 @@ def test_the_roots_session_cannot_use_the_operator_api(server: ServerProcess) ->
     assert "Temporary credentials cannot call the operator API" in body
     keys = server.client("iam").list_access_keys()["AccessKeyMetadata"]
     assert all(not key["AccessKeyId"].startswith("ASIA") for key in keys)
+
+
+def test_a_session_token_cannot_call_iam(server: ServerProcess) -> None:
+    """As AWS without MFA: a (root) session cannot reach IAM, so it cannot mint a lasting
+    access key; GetCallerIdentity still answers for it."""
+    session = server.client("sts").get_session_token(DurationSeconds=900)["Credentials"]
+    signed = {
+        "aws_access_key_id": session["AccessKeyId"],
+        "aws_secret_access_key": session["SecretAccessKey"],
+        "aws_session_token": session["SessionToken"],
+    }
+    before = server.client("iam").list_access_keys()["AccessKeyMetadata"]
+    refused = error_of(server.client("iam", **signed).create_access_key)
+    assert refused["Code"] == "AccessDenied"
+    assert server.client("iam").list_access_keys()["AccessKeyMetadata"] == before
+    identity = server.client("sts", **signed).get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"

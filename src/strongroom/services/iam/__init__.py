@@ -6,10 +6,15 @@ view (access keys in `identity.AccessKeyStore`). `policies_for` is the read side
 authorizer uses. `plugin(...)` is the package's one factory.
 """
 
+import functools
+from typing import Any
+
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
-from strongroom.identity import AccessKeyStore
+from strongroom.errors import AccessDeniedException
+from strongroom.identity import AccessKeyStore, is_session_id
+from strongroom.services.caller import Caller
 from strongroom.services.iam import (
     access_keys,
     attachments,
@@ -28,15 +33,36 @@ from strongroom.services.plugin import ServicePlugin
 PREFIX = "iam/"
 """Users, groups, roles and managed policies, by account (see `repository`)."""
 
+
+def _refuse_session_tokens(operation: Operation) -> Operation:
+    """As AWS: credentials from GetSessionToken call IAM only with MFA (not built), so a
+    user's or the root's session cannot, say, mint a lasting access key."""
+
+    @functools.wraps(operation)
+    def run(iam: Iam, caller: Caller, **params: Any) -> dict[str, Any]:
+        principal = caller.principal
+        if is_session_id(principal.access_key_id) and principal.role_session is None:
+            raise AccessDeniedException(
+                "IAM cannot be called with credentials from GetSessionToken without MFA, "
+                "which Strongroom does not support: sign with an access key."
+            )
+        return operation(iam, caller, **params)
+
+    return run
+
+
 OPERATIONS: dict[str, Operation] = {
-    **users.OPERATIONS,
-    **access_keys.OPERATIONS,
-    **groups.OPERATIONS,
-    **roles.OPERATIONS,
-    **inline_policies.OPERATIONS,
-    **policies.OPERATIONS,
-    **attachments.OPERATIONS,
-    **boundaries.OPERATIONS,
+    name: _refuse_session_tokens(operation)
+    for name, operation in {
+        **users.OPERATIONS,
+        **access_keys.OPERATIONS,
+        **groups.OPERATIONS,
+        **roles.OPERATIONS,
+        **inline_policies.OPERATIONS,
+        **policies.OPERATIONS,
+        **attachments.OPERATIONS,
+        **boundaries.OPERATIONS,
+    }.items()
 }
 
 
