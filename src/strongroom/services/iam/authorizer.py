@@ -38,6 +38,7 @@ from strongroom.policy import (
     evaluate,
 )
 from strongroom.services.iam.documents import parsed
+from strongroom.services.iam.principal_policies import policy_texts
 from strongroom.services.iam.records import GROUP, USER, EntityRecord, name_in_arn
 from strongroom.services.iam.service import Iam
 
@@ -129,26 +130,11 @@ class IamAuthorizer:
         return tuple(records)
 
     def _policies(self, iam: Iam, user: EntityRecord) -> PolicySet:
-        texts = self._texts(iam, user)
-        for group_key in user.groups:
-            group = iam.repository.entity(user.account, GROUP, group_key)
-            if group is not None:
-                texts += self._texts(iam, group)
-        boundary = None
-        if user.boundary is not None:
-            record = iam.repository.policy(user.account, name_in_arn(user.boundary))
-            boundary = () if record is None else (self._compile(record.default_document),)
-        return PolicySet(identity=tuple(self._compile(t) for t in texts), boundary=boundary)
-
-    @staticmethod
-    def _texts(iam: Iam, entity: EntityRecord) -> list[str]:
-        """An entity's inline policies, then its attached managed policies' default texts."""
-        texts = [text for _, text in sorted(entity.inline.items())]
-        for arn in entity.attached:
-            record = iam.repository.policy(entity.account, name_in_arn(arn))
-            if record is not None:
-                texts.append(record.default_document)
-        return texts
+        texts, boundary = policy_texts(iam, user)
+        return PolicySet(
+            identity=tuple(self._compile(text) for text in texts),
+            boundary=None if boundary is None else tuple(self._compile(t) for t in boundary),
+        )
 
     def _compile(self, text: str) -> Policy:
         policy = self._compiled.get(text)

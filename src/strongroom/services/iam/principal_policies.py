@@ -25,19 +25,30 @@ from strongroom.services.iam.service import Iam
 Document = dict[str, Any]
 
 
-def _managed(iam: Iam, account: str, arn: str) -> Document | None:
-    record = iam.repository.policy(account, name_in_arn(arn))
-    return None if record is None else parsed(record.default_document)
-
-
-def _own(iam: Iam, record: EntityRecord) -> list[Document]:
-    """An entity's inline policies, then its attached ones (in attachment order)."""
-    documents = [parsed(text) for _, text in sorted(record.inline.items())]
+def _own_texts(iam: Iam, record: EntityRecord) -> list[str]:
+    """An entity's inline policies, then its attached ones' default versions (in
+    attachment order)."""
+    texts = [text for _, text in sorted(record.inline.items())]
     for arn in record.attached:
-        document = _managed(iam, record.account, arn)
-        if document is not None:
-            documents.append(document)
-    return documents
+        policy = iam.repository.policy(record.account, name_in_arn(arn))
+        if policy is not None:
+            texts.append(policy.default_document)
+    return texts
+
+
+def policy_texts(iam: Iam, record: EntityRecord) -> tuple[list[str], tuple[str, ...] | None]:
+    """The texts of the identity policies that govern a user or role (its own, then for a
+    user each group's), and of its permissions boundary: None when none is set, empty
+    when the boundary's policy is gone (it then allows nothing)."""
+    texts = _own_texts(iam, record)
+    for group_key in record.groups if record.kind == USER else ():
+        group = iam.repository.entity(record.account, GROUP, group_key)
+        if group is not None:
+            texts += _own_texts(iam, group)
+    if record.boundary is None:
+        return texts, None
+    boundary = iam.repository.policy(record.account, name_in_arn(record.boundary))
+    return texts, () if boundary is None else (boundary.default_document,)
 
 
 def _entity(iam: Iam, account: str, principal: Principal) -> EntityRecord | None:
@@ -57,10 +68,5 @@ def policies_for(
     record = _entity(iam, account, principal)
     if record is None:
         return [], None
-    documents = _own(iam, record)
-    for group_key in record.groups if record.kind == USER else ():
-        group = iam.repository.entity(account, GROUP, group_key)
-        if group is not None:
-            documents.extend(_own(iam, group))
-    boundary = None if record.boundary is None else _managed(iam, account, record.boundary)
-    return documents, boundary
+    texts, boundary = policy_texts(iam, record)
+    return [parsed(text) for text in texts], parsed(boundary[0]) if boundary else None

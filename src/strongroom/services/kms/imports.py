@@ -243,7 +243,8 @@ def import_key_material(
         _, valid_to, import_type = _plan(kms, record, request)
         related = _related_keys(kms, record)
         if not record.versions:  # a related key's material, if any, is this key's too
-            record.versions = _awaiting(next((r.versions for r in related if r.versions), []))
+            copied = next((r.versions for r in related if r.versions), [])
+            record.versions = [v.awaiting() for v in copied]
             _, valid_to, import_type = _plan(kms, record, request)
         if import_type == "NEW_KEY_MATERIAL":
             version = _import_new(kms, record, form, canonical, identity, valid_to)
@@ -257,7 +258,7 @@ def import_key_material(
             record.state = ENABLED
         for other in related:  # the first material of a multi-Region key binds every region
             if not other.versions:
-                other.versions = _awaiting(record.versions)
+                other.versions = [v.awaiting() for v in record.versions]
                 kms.repository.save(other)
         kms.repository.save(record)
     scrub_destroyed(kms)
@@ -331,21 +332,6 @@ def _related_keys(kms: Kms, record: KeyRecord) -> list[KeyRecord]:
     return [r for r in related if r is not None]
 
 
-def _awaiting(versions: list[MaterialVersion]) -> list[MaterialVersion]:
-    """Copies of `versions` that wait for the same material to be imported."""
-    return [
-        MaterialVersion(
-            v.version,
-            v.created,
-            v.rotation_type,
-            v.material_id,
-            v.description,
-            import_state=DELETED,
-        )
-        for v in versions
-    ]
-
-
 def _import_new(
     kms: Kms,
     record: KeyRecord,
@@ -384,7 +370,7 @@ def await_in_replicas(kms: Kms, primary: KeyRecord) -> None:
     for replica in _related_keys(kms, primary):
         if replica.pending_material is not None:
             kms.keystore(replica).destroy(replica.material_name, [replica.pending_material.version])
-        replica.pending_material = _awaiting([primary.pending_material])[0]
+        replica.pending_material = primary.pending_material.awaiting()
         kms.repository.save(replica)
 
 

@@ -29,7 +29,6 @@ from strongroom.services.kms.records import (
     PENDING_IMPORT,
     PENDING_REPLICA_DELETION,
     KeyRecord,
-    MaterialVersion,
     key_arn,
 )
 from strongroom.services.kms.service import (
@@ -127,28 +126,14 @@ def replicate_key(
         rotation_enabled=primary.rotation_enabled,
         rotation_period_days=primary.rotation_period_days,
         next_rotation=primary.next_rotation,
-        versions=[] if imported else [MaterialVersion(**_fields(v)) for v in primary.versions],
+        versions=[v.awaiting() if imported else v.copy() for v in primary.versions],
         tags=tags,
         policy=Policy or default_policy(primary.partition, primary.account),
         multi_region=True,
         primary_region=primary.region,
     )
-    if imported and primary.pending_material is not None:  # waits for it too
-        pending = primary.pending_material
-        replica.pending_material = MaterialVersion(
-            pending.version,
-            pending.created,
-            None,
-            pending.material_id,
-            import_state="PENDING_IMPORT",
-        )
-    if imported:  # the replica imports the same material for itself
-        replica.versions = [
-            MaterialVersion(
-                v.version, v.created, v.rotation_type, v.material_id, import_state="PENDING_IMPORT"
-            )
-            for v in primary.versions
-        ]
+    if imported and primary.pending_material is not None:  # the replica imports it too
+        replica.pending_material = primary.pending_material.awaiting()
     kms.repository.save(replica)
     primary.replica_regions = sorted({*primary.replica_regions, ReplicaRegion})
     kms.repository.save(primary)
@@ -157,10 +142,6 @@ def replicate_key(
         "ReplicaPolicy": replica.policy,
         "ReplicaTags": [{"TagKey": k, "TagValue": v} for k, v in replica.tags.items()],
     }
-
-
-def _fields(version: MaterialVersion) -> dict[str, Any]:
-    return {name: getattr(version, name) for name in MaterialVersion.__slots__}
 
 
 @writes
@@ -215,7 +196,7 @@ def follow_primary(kms: Kms, primary: KeyRecord) -> None:
                 replica.versions.append(own)
                 replica.pending_material = None
             else:
-                replica.versions.append(MaterialVersion(**_fields(version)))
+                replica.versions.append(version.copy())
         replica.rotation_enabled = primary.rotation_enabled
         replica.rotation_period_days = primary.rotation_period_days
         replica.next_rotation = primary.next_rotation

@@ -9,7 +9,7 @@ read as filed nowhere.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -55,6 +55,15 @@ class MaterialVersion:
     """None for material KMS made; IMPORTED, or PENDING_IMPORT once deleted or expired."""
     valid_to: float | None = None
     """When imported material expires (None: it does not)."""
+
+    def awaiting(self) -> MaterialVersion:
+        """A copy that waits for the same material to be imported (a multi-Region key's
+        other region, or deleted material)."""
+        return replace(self, import_state="PENDING_IMPORT", valid_to=None)
+
+    def copy(self) -> MaterialVersion:
+        """A private copy (records are shared while cached)."""
+        return replace(self)
 
 
 @dataclass(slots=True)
