@@ -11,7 +11,9 @@ Method: one worker process per size (this script with `--worker`), each a Strong
 built in-process (`strongroom.app.build` over a fresh SQLite file in a fresh directory,
 `dev_bootstrap`), all running at once; nothing is reused between runs.
 - Population, through Secrets Manager's and Lambda's operation functions (the services'
-  API below HTTP, each call its own transaction, as a client's would be): a rotation
+  API below HTTP, each call its own transaction, as a client's would be): the function's
+  execution role is made (IAM CreateRole, trusting lambda.amazonaws.com, and PutRolePolicy:
+  what AWS's rotation template needs, KMS only through Secrets Manager), then a rotation
   function is deployed (CreateFunction + AddPermission for secretsmanager.amazonaws.com);
   `size` secrets are made (CreateSecret); each gets rotation (RotateSecret,
   RotateImmediately false): 10 of them, spread evenly through the names, every day
@@ -83,6 +85,19 @@ MAX_DAY = 28  # the 30-day secrets open their window on day 30 (less the time of
 FUNCTION = "bench-rotation"
 ROLE = "arn:aws:iam::123456789012:role/bench-rotation"
 SERVICE_PRINCIPAL = "secretsmanager.amazonaws.com"
+# Lambda's trust, as tests/e2e/function_roles.py writes it (a bench does not import tests)
+ROLE_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
 ROTATION_WAIT = 300.0  # seconds for a sample's 10 rotations to finish
 PROGRESS_EVERY = 10_000
 JOB_LABELS = {
@@ -250,8 +265,8 @@ class Rig:
     def __init__(self, size: int, data_dir: Path, report: Callable[[dict[str, Any]], None]):
         from strongroom.app import build, dev_bootstrap
         from strongroom.config import Config
-        from strongroom.policy import AllowAuthenticated
         from strongroom.services import Caller
+        from strongroom.services.caller import AllowAuthenticated
         from strongroom.storage.sqlite import SqliteStorage
 
         self.size = size
@@ -267,7 +282,7 @@ class Rig:
         assert key is not None
         self.caller = Caller(key.principal, kms_load.REGION, AllowAuthenticated())
         plugins = {plugin.model: plugin for plugin in self.app.services}
-        self.sm, self.lam = plugins["secretsmanager"], plugins["lambda"]
+        self.sm, self.lam, self.iam = plugins["secretsmanager"], plugins["lambda"], plugins["iam"]
         self.function_arn = f"arn:aws:lambda:{kms_load.REGION}:{kms_load.ACCOUNT_ID}:function:"
         self.function_arn += FUNCTION
         self.due = sorted(due_indexes(size))
@@ -303,6 +318,21 @@ class Rig:
 
         return run
 
+    def make_role(self) -> None:
+        """The function's execution role (Lambda accepts only a role IAM holds), allowed
+        what the built-in rotators' role is: AWS's rotation template's rights."""
+        from strongroom.services.awslambda.builtin_functions import ROLE_POLICY
+
+        name = ROLE.rsplit("/", 1)[-1]
+        self.call(self.iam, "CreateRole", RoleName=name, AssumeRolePolicyDocument=ROLE_TRUST)
+        self.call(
+            self.iam,
+            "PutRolePolicy",
+            RoleName=name,
+            PolicyName="rotate",
+            PolicyDocument=ROLE_POLICY,
+        )
+
     def deploy(self) -> None:
         self.call(
             self.lam,
@@ -326,6 +356,7 @@ class Rig:
     def populate(self) -> dict[str, float]:
         """Make the secrets and their schedules, settle the test runs; seconds per phase."""
         seconds = {}
+        self.make_role()
         self.deploy()
         started = time.perf_counter()
         for index in range(self.size):

@@ -37,7 +37,6 @@ from strongroom.identity import (
     is_session_id,
 )
 from strongroom.keystores import KeyStore, SoftwareKeyStore
-from strongroom.policy import Authorizer
 from strongroom.scheduler import Scheduler
 from strongroom.seal import DevKeySeal, SealConfig, ShamirSeal
 from strongroom.services import Caller, ServicePlugin
@@ -47,8 +46,12 @@ from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as secretsmanager_service
 from strongroom.services import ssm as ssm_service
 from strongroom.services import sts as sts_service
+from strongroom.services.awslambda.builtin_functions import ROLE_NAME as BUILTIN_ROLE_NAME
+from strongroom.services.awslambda.builtin_functions import ROLE_POLICY as BUILTIN_ROLE_POLICY
+from strongroom.services.caller import Authorizer
 from strongroom.services.iam import Iam
 from strongroom.services.iam.authorizer import IamAuthorizer
+from strongroom.services.iam.records import ROLE
 from strongroom.services.ssm.service import Emit
 from strongroom.storage.base import Storage
 from strongroom.storage.sqlite import SqliteStorage
@@ -88,6 +91,14 @@ def services(
 ) -> list[ServicePlugin]:
     """Every AWS service this server speaks: adding one is one line here."""
     kms = kms_service.plugin(barrier, keystores, clock, system_random)
+    iam = iam_service.plugin(barrier, wiring.access_keys, clock, system_random)
+    assert isinstance(iam.context, Iam)
+    roles = iam.context.repository
+
+    def role_trust(account: str, name: str) -> str | None:
+        role = roles.entity(account, ROLE, name)
+        return None if role is None else role.trust_policy
+
     functions = lambda_service.plugin(
         barrier,
         clock,
@@ -97,6 +108,7 @@ def services(
         endpoint_url=wiring.endpoint_url,
         ca_bundle=wiring.ca_bundle,
         allow_code=wiring.allow_function_code,
+        role_trust=role_trust,
     )
     secrets = secretsmanager_service.plugin(
         barrier,
@@ -107,8 +119,6 @@ def services(
         authorizer=wiring.authorizer,
         is_leader=wiring.is_leader,
     )
-    iam = iam_service.plugin(barrier, wiring.access_keys, clock, system_random)
-    assert isinstance(iam.context, Iam)
     return [
         kms,
         functions,
@@ -219,7 +229,9 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
         barrier, config, clock, lambda: scheduler.is_leader() and not operator.is_sealed()
     )
     endpoint_url, ca_bundle = own_endpoint(config)
-    authorizer = IamAuthorizer(clock)  # IAM users' policies; see its module docstring
+    authorizer = IamAuthorizer(  # see its module docstring
+        clock, sessions.find, builtin_roles={BUILTIN_ROLE_NAME: BUILTIN_ROLE_POLICY}
+    )
     wiring = ServiceWiring(
         emit,
         FunctionCredentials(sessions),

@@ -8,24 +8,57 @@ a caller refused everything is asked one question, the operation's action on its
 gets AccessDeniedException naming both, and nothing stored changes.
 
 `signature_tests` makes a service's signature tests; `assert_refused_first` checks one
-refusal; `RecordingAuthorizer` answers as it is told and records every question it is asked.
+refusal; `RecordingAuthorizer` answers as it is told and records every question it is asked
+(`Question`: who, the action, the resource, the condition keys and the resource policy).
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from botocore.model import ServiceModel, Shape
 
+from strongroom.barrier import Barrier, View
+from strongroom.clock import Clock
+from strongroom.crypto import system_random
 from strongroom.errors import AccessDeniedException
+from strongroom.identity import AccessKeyStore, Principal
+from strongroom.policy import Verdict
+from strongroom.services.caller import (
+    ALLOWED,
+    DENIED,
+    AllowAuthenticated,
+    Caller,
+    Context,
+    ResourcePolicy,
+)
+from strongroom.services.iam import OPERATIONS as IAM_OPERATIONS
+from strongroom.services.iam import Iam
+from strongroom.services.iam import plugin as iam_plugin
+from strongroom.services.iam.authorizer import IamAuthorizer
+from strongroom.storage.memory import MemoryStorage
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question an authorizer was asked, as `decide` got it."""
+
+    principal_arn: str
+    action: str
+    resource: str
+    context: Context
+    resource_policy: ResourcePolicy | None
 
 
 class RecordingAuthorizer:
     """Allows the actions in `allowed` (exact, or a "service:*" prefix) and the (action,
-    resource) pairs in `pairs`; records every question it is asked."""
+    resource) pairs in `pairs`; records every question it is asked, with the condition
+    keys and resource policy that came with it (`requests`)."""
 
     def __init__(
         self,
@@ -34,20 +67,36 @@ class RecordingAuthorizer:
     ) -> None:
         self.allowed = allowed
         self.pairs = pairs
-        self.asked: list[tuple[str, str, str]] = []
+        self.requests: list[Question] = []
 
-    def is_allowed(self, principal_arn: str, action: str, resource: str) -> bool:
-        self.asked.append((principal_arn, action, resource))
+    def decide(
+        self,
+        caller: Caller,
+        action: str,
+        resource: str,
+        context: Context,
+        resource_policy: ResourcePolicy | None,
+    ) -> Verdict:
+        principal_arn = caller.principal.arn(caller.partition)
+        self.requests.append(
+            Question(principal_arn, action, resource, dict(context), resource_policy)
+        )
         service = action.split(":", 1)[0]
-        return (
+        allowed = (
             action in self.allowed
             or f"{service}:*" in self.allowed
             or (action, resource) in self.pairs
         )
+        return ALLOWED if allowed else DENIED
+
+    @property
+    def asked(self) -> list[tuple[str, str, str]]:
+        """(principal ARN, action, resource) of every question, in order."""
+        return [(q.principal_arn, q.action, q.resource) for q in self.requests]
 
     def questions(self) -> list[tuple[str, str]]:
         """(action, resource) of every question, in order."""
-        return [(action, resource) for _, action, resource in self.asked]
+        return [(q.action, q.resource) for q in self.requests]
 
 
 def keyword_only(function: Callable[..., Any]) -> dict[str, inspect.Parameter]:
@@ -112,6 +161,56 @@ def signature_tests(
         keywords_are_the_members,
         only_optional_members_default,
     )
+
+
+def real_deny(user: Principal, action: str, resource: str) -> IamAuthorizer:
+    """The server's authorizer (`IamAuthorizer`) over an IAM of its own in which `user` is
+    an IAM user whose one inline policy allows `*` but denies `action` on `resource`."""
+    barrier = Barrier(MemoryStorage())
+    barrier.initialize(bytes(range(32)))
+    keys = AccessKeyStore(View(barrier, "identity/"), system_random, Clock())
+    iam = iam_plugin(barrier, keys, Clock(), system_random).context
+    assert isinstance(iam, Iam)
+    root = Caller(Principal("AKIAROOTROOTROOTROOT", user.account_id, "root"), "us-east-1",
+                  AllowAuthenticated())  # fmt: skip
+    IAM_OPERATIONS["CreateUser"](iam, root, UserName=user.user_name)
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": action, "Resource": resource},
+        ],
+    }
+    IAM_OPERATIONS["PutUserPolicy"](
+        iam,
+        root,
+        UserName=user.user_name,
+        PolicyName="deny-one",
+        PolicyDocument=json.dumps(document),
+    )
+    authorizer = IamAuthorizer()
+    authorizer.attach(iam)
+    return authorizer
+
+
+def assert_really_denied(
+    call: Callable[[IamAuthorizer], Any],
+    user: Principal,
+    action: str,
+    resource: str,
+    stored: Callable[[], Any],
+) -> None:
+    """`call(authorizer)` by `user`, whom the real authorizer denies `action` on `resource`
+    (`real_deny`), raises AWS's explicit-deny AccessDenied and leaves `stored()` as it was."""
+    authorizer = real_deny(user, action, resource)
+    before = stored()
+    with pytest.raises(AccessDeniedException) as info:
+        call(authorizer)
+    assert info.value.message == (
+        f"User: {user.arn()} is not authorized to perform: {action} on resource: {resource} "
+        "with an explicit deny in an identity-based policy"
+    )
+    assert stored() == before
 
 
 def assert_refused_first(

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from tests.contract.operation_contract import RecordingAuthorizer, assert_really_denied
 
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
@@ -24,26 +25,14 @@ from strongroom.crypto import system_random
 from strongroom.errors import AccessDeniedException, StrongroomError
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller, ResourcePolicy
 from strongroom.services.kms import OPERATIONS, Kms, KmsRepository
 from strongroom.storage.memory import MemoryStorage
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 PRINCIPAL = Principal("AKIAIOSFODNN7EXAMPLE", ACCOUNT, "alice")
-
-
-class RecordingAuthorizer:
-    """Allows only `allowed` actions; records every question it is asked."""
-
-    def __init__(self, allowed: frozenset[str] = frozenset()) -> None:
-        self.allowed = allowed
-        self.asked: list[tuple[str, str, str]] = []
-
-    def is_allowed(self, principal_arn: str, action: str, resource: str) -> bool:
-        self.asked.append((principal_arn, action, resource))
-        return action in self.allowed
+BOB = f"arn:aws:iam::{ACCOUNT}:user/bob"
 
 
 @dataclass
@@ -61,6 +50,7 @@ class World:
     peer_public_key: bytes
     multi_region_key_id: str
     external_key_id: str
+    grant_id: str
 
     def arn(self, key_id: str) -> str:
         return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}"
@@ -85,6 +75,9 @@ def world() -> World:
     OPERATIONS["CreateAlias"](kms, admin, AliasName="alias/existing", TargetKeyId=key_id)
     OPERATIONS["TagResource"](kms, admin, KeyId=key_id, Tags=[{"TagKey": "k", "TagValue": "v"}])
     blob = OPERATIONS["Encrypt"](kms, admin, KeyId=key_id, Plaintext=b"secret")["CiphertextBlob"]
+    grant_id = OPERATIONS["CreateGrant"](
+        kms, admin, KeyId=key_id, GranteePrincipal=BOB, Operations=["Decrypt"]
+    )["GrantId"]
     pending = OPERATIONS["CreateKey"](kms, admin)["KeyMetadata"]["KeyId"]
     OPERATIONS["ScheduleKeyDeletion"](kms, admin, KeyId=pending, PendingWindowInDays=7)
 
@@ -119,12 +112,25 @@ def world() -> World:
         peer,
         create(MultiRegion=True),
         create(Origin="EXTERNAL"),
+        grant_id,
     )
 
 
 ALIAS_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/existing"
 NEW_ALIAS_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/new"
-POLICY = json.dumps({"Version": "2012-10-17", "Statement": []})
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+)
 
 # Operation -> (minimal valid parameters, the resource authorized), given a world.
 Case = Callable[[World], tuple[dict[str, Any], str]]
@@ -165,6 +171,14 @@ CASES: dict[str, Case] = {
     ),
     "UntagResource": lambda w: ({"KeyId": w.key_id, "TagKeys": ["k"]}, w.arn(w.key_id)),
     "ListResourceTags": lambda w: ({"KeyId": w.key_id}, w.arn(w.key_id)),
+    "CreateGrant": lambda w: (
+        {"KeyId": w.key_id, "GranteePrincipal": BOB, "Operations": ["Encrypt"]},
+        w.arn(w.key_id),
+    ),
+    "ListGrants": lambda w: ({"KeyId": w.key_id}, w.arn(w.key_id)),
+    "ListRetirableGrants": lambda w: ({"RetiringPrincipal": BOB}, BOB),
+    "RetireGrant": lambda w: ({"KeyId": w.key_id, "GrantId": w.grant_id}, w.arn(w.key_id)),
+    "RevokeGrant": lambda w: ({"KeyId": w.key_id, "GrantId": w.grant_id}, w.arn(w.key_id)),
     "GetKeyPolicy": lambda w: ({"KeyId": w.key_id}, w.arn(w.key_id)),
     "PutKeyPolicy": lambda w: ({"KeyId": w.key_id, "Policy": POLICY}, w.arn(w.key_id)),
     "ListKeyPolicies": lambda w: ({"KeyId": w.key_id}, w.arn(w.key_id)),
@@ -278,6 +292,19 @@ def test_a_caller_without_permission_is_refused_and_nothing_changes(
     assert world.raw() == before
 
 
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_a_real_deny_refuses_and_nothing_changes(world: World, name: str) -> None:
+    """The server's own authorizer and an IAM user's explicit deny, not a stand-in."""
+    params, resource = CASES[name](world)
+    assert_really_denied(
+        lambda authorizer: OPERATIONS[name](world.kms, caller(authorizer), **params),
+        PRINCIPAL,
+        FIRST_ACTION.get(name, f"kms:{name}"),
+        resource,
+        world.raw,
+    )
+
+
 def test_re_encrypt_asks_for_the_destination_too(world: World) -> None:
     params, source = CASES["ReEncrypt"](world)
     other = OPERATIONS["CreateKey"](world.kms, caller(AllowAuthenticated()))["KeyMetadata"]
@@ -301,3 +328,27 @@ def test_a_refused_decrypt_reveals_no_plaintext(world: World) -> None:
     with pytest.raises(AccessDeniedException) as info:
         OPERATIONS["Decrypt"](world.kms, caller(RecordingAuthorizer()), CiphertextBlob=world.blob)
     assert "secret" not in str(info.value)
+
+
+def test_a_question_about_a_key_brings_its_key_policy_and_the_request_keys(world: World) -> None:
+    policy = OPERATIONS["GetKeyPolicy"](
+        world.kms, caller(AllowAuthenticated()), KeyId=world.key_id
+    )["Policy"]
+    authorizer = RecordingAuthorizer(frozenset({"kms:Encrypt", "kms:CreateKey"}))
+    OPERATIONS["Encrypt"](
+        world.kms,
+        caller(authorizer),
+        KeyId="alias/existing",
+        Plaintext=b"x",
+        EncryptionContext={"purpose": "test"},
+    )
+    OPERATIONS["CreateKey"](world.kms, caller(authorizer))
+    encrypt, create = authorizer.requests
+    assert encrypt.resource_policy == ResourcePolicy(policy, required=True)
+    assert encrypt.context["kms:EncryptionContext:purpose"] == ("test",)
+    assert encrypt.context["kms:EncryptionContextKeys"] == ("purpose",)
+    assert encrypt.context["kms:RequestAlias"] == ("alias/existing",)
+    assert encrypt.context["kms:EncryptionAlgorithm"] == ("SYMMETRIC_DEFAULT",)
+    assert encrypt.context["aws:ResourceTag/k"] == ("v",)
+    assert create.resource_policy is None
+    assert create.context["kms:KeySpec"] == ("SYMMETRIC_DEFAULT",)

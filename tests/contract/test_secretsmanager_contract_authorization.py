@@ -25,6 +25,7 @@ import botocore.session
 import pytest
 from tests.contract.operation_contract import (
     RecordingAuthorizer,
+    assert_really_denied,
     assert_refused_first,
     signature_tests,
 )
@@ -36,11 +37,10 @@ from strongroom.errors import AccessDeniedException
 from strongroom.functions import Invocation, InvocationResult
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
 from strongroom.services import awslambda as lambda_service
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as sm_service
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.services.secretsmanager import OPERATIONS, SecretsManager
 from strongroom.storage.memory import MemoryStorage
 
@@ -402,3 +402,16 @@ def test_a_read_kms_refuses_is_access_denied_and_records_no_access(world: World)
     assert info.value.message == "Access to KMS is not allowed"
     assert world.raw() == before
     assert "LastAccessedDate" not in world.call("DescribeSecret", admin(), SecretId=world.existing)
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_a_real_deny_refuses_and_nothing_changes(world: World, name: str) -> None:
+    """The server's own authorizer and an IAM user's explicit deny, not a stand-in."""
+    params, resource, region = CASES[name](world)
+    assert_really_denied(
+        lambda authorizer: world.call(name, caller(authorizer, region), **params),
+        PRINCIPAL,
+        f"secretsmanager:{name}",
+        resource,
+        world.raw,
+    )

@@ -25,6 +25,7 @@ import botocore.session
 import pytest
 from tests.contract.operation_contract import (
     RecordingAuthorizer,
+    assert_really_denied,
     assert_refused_first,
     signature_tests,
 )
@@ -37,11 +38,10 @@ from strongroom.errors import AccessDeniedException
 from strongroom.events import Outbox
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as sm_service
 from strongroom.services import ssm as ssm_service
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.services.ssm import OPERATIONS, ParameterStore
 from strongroom.storage.memory import MemoryStorage
 
@@ -366,3 +366,16 @@ def test_a_secure_read_kms_refuses_is_access_denied(world: World) -> None:
     assert world.snapshot() == before
     shown = world.call("GetParameter", caller(no_kms), Name=SECURE)["Parameter"]["Value"]
     assert shown != CANARY  # without decryption: the ciphertext, and no KMS call needed
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_a_real_deny_refuses_and_nothing_changes(world: World, name: str) -> None:
+    """The server's own authorizer and an IAM user's explicit deny, not a stand-in."""
+    params, resource = CASES[name]()
+    assert_really_denied(
+        lambda authorizer: world.call(name, caller(authorizer), **params),
+        PRINCIPAL,
+        f"ssm:{name}",
+        resource,
+        world.snapshot,
+    )

@@ -36,6 +36,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tests.e2e.dev_clock import tick_at
+from tests.e2e.function_roles import ensure_role
 from tests.e2e.harness import ServerProcess
 from tests.e2e.rotation_functions import GENERIC, zipped
 
@@ -67,6 +68,7 @@ def deploy(
     """Create a rotation function (python3.12); its ARN. With `grant`, its resource
     policy lets Secrets Manager invoke it (AddPermission, as AWS's set-up does)."""
     functions = server.client("lambda")
+    ensure_role(server, ROLE)
     name = name or unique("fn")
     params: dict[str, Any] = {
         "FunctionName": name,

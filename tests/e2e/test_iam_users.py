@@ -8,29 +8,18 @@ Secrets Manager and Parameter Store, and nothing else, with AWS's AccessDenied w
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.e2e.aws_cli import aws_json
 from tests.e2e.harness import ACCOUNT_ID, ServerProcess
+from tests.e2e.iam_support import allow, deny, make_user, policy
 from tests.e2e.kms_support import error_of
 from tests.e2e.own_regions import own_server
 
 server = own_server("iam-users")
-
-
-def policy(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action: str | list[str], resource: str = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: str | list[str], resource: str = "*") -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource}
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +36,11 @@ UserClients = Callable[[str], Callable[[str], Any]]
 
 
 @pytest.fixture(scope="module")
-def user(server: ServerProcess, iam: Any) -> Iterator[UserClients]:
-    """`user(name)` creates the user and an access key; `user(name)(service)` is a boto3
-    client signed with that key."""
-
-    def make(name: str) -> Callable[[str], Any]:
-        iam.create_user(UserName=name, Tags=[{"Key": "team", "Value": "blue"}])
-        key = iam.create_access_key(UserName=name)["AccessKey"]
-        return lambda service: server.client(
-            service,
-            aws_access_key_id=key["AccessKeyId"],
-            aws_secret_access_key=key["SecretAccessKey"],
-        )
-
-    yield make
+def user(server: ServerProcess, iam: Any) -> UserClients:
+    """`user(name)` creates the user (tagged team=blue) and an access key;
+    `user(name)(service)` is a boto3 client signed with that key."""
+    team = [{"Key": "team", "Value": "blue"}]
+    return lambda name: make_user(server, iam, name, Tags=team).client
 
 
 def test_the_cli_manages_users_keys_and_policies(server: ServerProcess) -> None:

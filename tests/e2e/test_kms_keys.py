@@ -156,15 +156,9 @@ def test_unsupported_key_specs_and_origins_say_so(kms: Any, raw_kms: Any) -> Non
 
 
 def test_operations_not_built_yet_name_themselves(kms: Any) -> None:
-    key_id = new_key(kms)["KeyId"]
-    error = error_of(
-        kms.create_grant,
-        KeyId=key_id,
-        GranteePrincipal="arn:aws:iam::1:root",
-        Operations=["Decrypt"],
-    )
+    error = error_of(kms.create_custom_key_store, CustomKeyStoreName="hsm")
     assert error["Code"] == "UnsupportedOperationException"
-    assert "CreateGrant" in error["Message"]
+    assert "CreateCustomKeyStore" in error["Message"]
 
 
 def test_key_policies(kms: Any) -> None:
@@ -175,7 +169,12 @@ def test_key_policies(kms: Any) -> None:
     assert policy["Version"] == "2012-10-17"
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
     assert statement["Action"] == "kms:*" and statement["Effect"] == "Allow"
-    new_policy = json.dumps({"Version": "2012-10-17", "Statement": []})
+    new_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{**statement, "Sid": "Everything for the account"}],
+        }
+    )
     kms.put_key_policy(KeyId=meta["Arn"], PolicyName="default", Policy=new_policy)
     assert kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"] == new_policy
     error = error_of(

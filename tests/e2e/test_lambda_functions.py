@@ -25,6 +25,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e.at_rest import data_files
+from tests.e2e.function_roles import ensure_role
 from tests.e2e.harness import ServerProcess
 from tests.e2e.lambda_support import (
     HANDLER,
@@ -45,7 +46,8 @@ needs_cli = pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI 
 
 @pytest.fixture
 def functions(strongroom_server: ServerProcess) -> Any:
-    """A boto3 Lambda client for the shared server."""
+    """A boto3 Lambda client for the shared server, where the functions' role exists."""
+    ensure_role(strongroom_server, ROLE)
     return strongroom_server.client("lambda")
 
 
@@ -320,6 +322,7 @@ def test_functions_survive_a_restart(
     data_dir = tmp_path / "data"
     server = start_server(data_dir)
     name = unique("probe")
+    ensure_role(server, ROLE)
     create_probe(server.client("lambda"), name)
     server.stop()
     again = start_server(data_dir)
@@ -328,6 +331,7 @@ def test_functions_survive_a_restart(
 
 @needs_cli
 def test_the_aws_cli_deploys_and_invokes(strongroom_server: ServerProcess, tmp_path: Path) -> None:
+    ensure_role(strongroom_server, ROLE)
     package = tmp_path / "function.zip"
     source = "def lambda_handler(event, context):\n    return {'sum': event['a'] + event['b']}\n"
     package.write_bytes(zipped({"lambda_function.py": source}))
@@ -336,7 +340,7 @@ def test_the_aws_cli_deploys_and_invokes(strongroom_server: ServerProcess, tmp_p
         strongroom_server,
         "create-function", "--function-name", name, "--runtime", "python3.12",
         "--handler", HANDLER, "--zip-file", f"fileb://{package}",
-        "--role", "arn:aws:iam::123456789012:role/r",
+        "--role", ROLE,
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout)["FunctionName"] == name
@@ -389,8 +393,9 @@ def test_production_refuses_function_code_until_the_operator_allows_it(
     unseal_fully(allowed, init, init.shares[:3])
     client = allowed.client("lambda", verify=str(init.ca_path))
     try:
+        role = ensure_role(allowed, ROLE, verify=str(init.ca_path))
         name = unique("prod")
-        create_probe(client, name)
+        create_probe(client, name, Role=role)
         assert invoke_json(client, name, {})["StatusCode"] == 200
     finally:
         client.close()
@@ -422,6 +427,7 @@ def test_function_output_reaches_the_server_log_with_the_request_id(
     log = tmp_path / "server.log"
     server = start_server(stderr_path=log)
     client = server.client("lambda")
+    ensure_role(server, ROLE)
     name = unique("printer")
     source = "def lambda_handler(event, context):\n    print('printed by', event['who'])\n"
     create_probe(client, name, Code={"ZipFile": zipped({"lambda_function.py": source})})
@@ -468,3 +474,50 @@ def test_a_functions_credentials_cannot_use_the_operator_api(functions: Any) -> 
     assert answer.get("FunctionError") is None, answer["Payload"]
     assert answer["Payload"]["status"] in (400, 403)
     assert "Temporary credentials cannot call the operator API" in answer["Payload"]["body"]
+
+
+def test_a_function_runs_with_its_roles_rights_only(
+    functions: Any, strongroom_server: ServerProcess
+) -> None:
+    """Each invocation's credentials are a session of the function's role: a role with no
+    policy may not even ask for a random password; Lambda refuses a role IAM does not
+    hold, or one whose trust policy leaves Lambda out."""
+    bare = "arn:aws:iam::123456789012:role/no-rights"
+    ensure_role(strongroom_server, bare, policy=None)
+    name = unique("bare")
+    create_probe(functions, name, Role=bare)
+    answer = invoke_json(functions, name, {"action": "call-strongroom"})
+    assert answer.get("FunctionError") == "Unhandled"
+    assert "AccessDeniedException" in json.dumps(answer["Payload"])
+    assert "assumed-role/no-rights/" in json.dumps(answer["Payload"])
+    code, status, message = error_of(
+        create_probe,
+        client=functions,
+        name=unique("ghost"),
+        Role="arn:aws:iam::123456789012:role/does-not-exist",
+    )
+    assert (code, status) == ("InvalidParameterValueException", 400)
+    assert message == "The role defined for the function cannot be assumed by Lambda."
+    iam = strongroom_server.client("iam")
+    iam.create_role(
+        RoleName="not-for-lambda",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    code, _, _ = error_of(
+        create_probe,
+        client=functions,
+        name=unique("ec2"),
+        Role="arn:aws:iam::123456789012:role/not-for-lambda",
+    )
+    assert code == "InvalidParameterValueException"

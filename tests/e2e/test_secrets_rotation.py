@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.function_roles import ensure_role
 from tests.e2e.harness import ServerProcess
 from tests.e2e.kms_support import error_of
 from tests.e2e.rotation_functions import GENERIC, zipped
@@ -263,6 +264,7 @@ def test_a_function_deployed_and_rotated_with_the_aws_cli(
     with zipfile.ZipFile(tmp_path / "rotation.zip") as package:
         assert package.namelist() == ["lambda_function.py"]
     log = CallLog(tmp_path / "calls.log")
+    ensure_role(server, ROLE)
     name, secret = unique("cli-fn"), unique("cli-secret")
     created = aws(
         server,

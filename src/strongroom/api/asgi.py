@@ -141,21 +141,29 @@ class StrongroomAsgi:
         body: bytes,
         target: str | None,
         client: str | None = None,
+        secure: bool | None = None,
     ) -> Answer | Deferred:
         """The whole answer to one request whose body was read in full; never raises.
 
         `headers` are (lowercase name, value) pairs as sent; `target` is X-Amz-Target;
-        `client` is the peer's address, when known (operator calls are rate-limited by it).
+        `client` is the peer's address, when known (operator calls are rate-limited by it,
+        policies read it as aws:SourceIp); `secure` whether it came over TLS.
         A `Deferred` answer is computed by `run_deferred`, off the event loop.
         """
         request_id = self._ids.next()
         raw = raw_path.decode("utf-8", "surrogateescape")
         if target is not None and method == "POST":
-            return self._aws.handle(target, method, raw, query, headers, body, request_id)
+            return self._aws.handle(
+                target, method, raw, query, headers, body, request_id, (client, secure)
+            )
         if self._aws.serves_rest(raw):
-            return self._aws.handle_rest(method, raw, query, headers, body, request_id)
+            return self._aws.handle_rest(
+                method, raw, query, headers, body, request_id, (client, secure)
+            )
         if raw == "/" and self._aws.serves_query and _is_query(method, query, headers):
-            return self._aws.handle_query(method, raw, query, headers, body, request_id)
+            return self._aws.handle_query(
+                method, raw, query, headers, body, request_id, (client, secure)
+            )
         path = unquote(raw) if "%" in raw else raw
         status, payload = self._sys.handle(
             method, path, raw, query, headers, body, request_id, client
@@ -207,7 +215,8 @@ class StrongroomAsgi:
         query = scope["query_string"]
         client = scope.get("client")
         peer = client[0] if client else None
-        answer = self.answer(scope["method"], raw_path, query, headers, body, target, peer)
+        secure = scope.get("scheme") == "https"
+        answer = self.answer(scope["method"], raw_path, query, headers, body, target, peer, secure)
         if isinstance(answer, Deferred):
             answer = await self.run_deferred(answer, asyncio.get_running_loop())
         await _respond(send, answer)

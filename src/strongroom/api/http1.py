@@ -182,6 +182,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         "_refused",
         "_request_deadline",
         "_request_started",
+        "_secure",
         "_target",
         "_timer",
         "_transport",
@@ -227,6 +228,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         self._framing = _UNFRAMED  # which of Content-Length, Transfer-Encoding was sent
         self._expect_continue = False
         self._client: str | None = None  # the peer's IP address, when it has one
+        self._secure = False  # whether the connection is TLS (aws:SecureTransport)
         # A deferred answer is being computed: what must follow it, in order (else None).
         self._waiting: list[Callable[[], None]] | None = None
         self._write_paused = False  # the client is not reading its answers
@@ -243,6 +245,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         self._transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
         self._client = peer[0] if isinstance(peer, tuple) and peer else None
+        self._secure = transport.get_extra_info("sslcontext") is not None
         self._connections.add(self)
         self._last_data = self._loop.time()
         self._timer = self._loop.call_later(self._idle_timeout, self._close_if_idle)
@@ -439,7 +442,14 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         """Answer one complete request now, or start its deferred answer."""
         try:
             answer = self._app.answer(
-                method, raw_path, query, headers, body, target, client=self._client
+                method,
+                raw_path,
+                query,
+                headers,
+                body,
+                target,
+                client=self._client,
+                secure=self._secure,
             )
         except Exception:  # answer never raises; this keeps a bug from killing the connection
             log.exception("internal error answering %s %r", method, raw_path)

@@ -12,6 +12,7 @@ from strongroom.identity.dev_key import dev_access_key
 from strongroom.identity.principal import Principal
 from strongroom.identity.sessions import (
     FunctionCredentials,
+    RoleScope,
     Session,
     SessionStore,
     is_session_id,
@@ -26,6 +27,7 @@ __all__ = [
     "FunctionCredentials",
     "LastUsed",
     "Principal",
+    "RoleScope",
     "Session",
     "SessionStore",
     "dev_access_key",

@@ -2,8 +2,10 @@
 
 Strongroom issues them to each function invocation (a rotation function calls back with
 them, as an AWS Lambda function uses its execution role's session) and revokes them when
-the invocation ends; and to an IAM user or the account root that asks STS for a session
-token (`issue_for_user`: the session then acts as that user, not as a role). One JSON
+the invocation ends; to an IAM user or the account root that asks STS for a session
+token (`issue_for_user`: the session then acts as that user, not as a role); and to a
+principal that assumes a role through STS (`issue_for_role`: the session carries a
+`RoleScope`, its role, session policies and tags, which the authorizer reads). One JSON
 record per session at `identity/sessions/<ASIA id>` (this store sees the `identity/`
 view), so every process sharing the storage verifies them.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -40,6 +43,21 @@ _CACHE_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
+class RoleScope:
+    """What an AssumeRole session carries: its role, session policies and session tags.
+
+    `policies` are the session policies' texts (the inline Policy and the managed ones
+    named by PolicyArns, read when the role was assumed); None when none was passed (the
+    role's policies then apply unlimited), empty to allow nothing.
+    """
+
+    role_arn: str
+    role_id: str
+    policies: tuple[str, ...] | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Session:
     """One set of temporary credentials."""
 
@@ -47,6 +65,8 @@ class Session:
     secret_access_key: str = field(repr=False)
     session_token: str = field(repr=False)
     expires: float
+    scope: RoleScope | None = None
+    """Set for AssumeRole sessions; None for function invocations and user sessions."""
 
     @property
     def access_key_id(self) -> str:
@@ -73,7 +93,29 @@ def _encode(session: Session) -> bytes:
             "role_session": principal.role_session,
             "user_name": principal.user_name,
             "expires": session.expires,
+            "scope": None if session.scope is None else _scope_json(session.scope),
         }
+    )
+
+
+def _scope_json(scope: RoleScope) -> dict[str, object]:
+    return {
+        "role_arn": scope.role_arn,
+        "role_id": scope.role_id,
+        "policies": None if scope.policies is None else list(scope.policies),
+        "tags": [list(tag) for tag in scope.tags],
+    }
+
+
+def _scope(record: dict[str, Any] | None) -> RoleScope | None:
+    if record is None:
+        return None
+    policies = record["policies"]
+    return RoleScope(
+        record["role_arn"],
+        record["role_id"],
+        None if policies is None else tuple(policies),
+        tuple((key, value) for key, value in record["tags"]),
     )
 
 
@@ -82,7 +124,9 @@ def _decode(access_key_id: str, data: bytes) -> Session:
     role_session = record["role_session"]
     user_name = record.get("user_name", role_session)  # older records: role sessions only
     principal = Principal(access_key_id, record["account_id"], user_name, role_session)
-    return Session(principal, record["secret"], record["token"], record["expires"])
+    return Session(
+        principal, record["secret"], record["token"], record["expires"], _scope(record.get("scope"))
+    )
 
 
 class SessionStore:
@@ -105,14 +149,30 @@ class SessionStore:
         account root), with no role session, valid for `ttl_seconds`."""
         return self._issue(account_id, user_name, None, ttl_seconds)
 
+    def issue_for_role(
+        self, account_id: str, role_session: str, ttl_seconds: float, scope: RoleScope
+    ) -> Session:
+        """New credentials for an AssumeRole session `<role name>/<session name>`, limited
+        and tagged as `scope` says, valid for `ttl_seconds`."""
+        return self._issue(account_id, role_session, role_session, ttl_seconds, scope)
+
     def _issue(
-        self, account_id: str, user_name: str, role_session: str | None, ttl_seconds: float
+        self,
+        account_id: str,
+        user_name: str,
+        role_session: str | None,
+        ttl_seconds: float,
+        scope: RoleScope | None = None,
     ) -> Session:
         key_id = new_access_key_id(self._random, SESSION_ID_PREFIX)
         token = new_secret_access_key(self._random) + new_secret_access_key(self._random)
         principal = Principal(key_id, account_id, user_name, role_session)
         session = Session(
-            principal, new_secret_access_key(self._random), token, self._now() + ttl_seconds
+            principal,
+            new_secret_access_key(self._random),
+            token,
+            self._now() + ttl_seconds,
+            scope,
         )
         self._view.put(_PREFIX + key_id, _encode(session))
         self._remember(key_id, session)

@@ -3,12 +3,10 @@
 `parse_policy` checks a document's grammar; `Policy.from_document` compiles it once;
 `evaluate(PolicySet, Request)` decides a request as AWS's policy evaluation logic does
 (explicit deny, identity and resource policies, permissions boundaries, session policies),
-and `access_denied_message` words a refusal as AWS does. The server decides IAM users'
-requests with it (`services.iam.authorizer`); key policies, grants, resource policies and
-STS sessions come next (issue 12).
+and `access_denied_message` words a refusal as AWS does. The server's authorizer
+(`services.iam.authorizer`) decides every request with it.
 """
 
-from strongroom.policy.authorizer import AllowAuthenticated, Authorizer
 from strongroom.policy.conditions import condition_matches
 from strongroom.policy.document import PolicyGrammarError, parse_policy
 from strongroom.policy.evaluation import (
@@ -26,8 +24,6 @@ from strongroom.policy.request import Request
 from strongroom.policy.variables import substitute
 
 __all__ = [
-    "AllowAuthenticated",
-    "Authorizer",
     "Decision",
     "Policy",
     "PolicyGrammarError",

@@ -174,28 +174,30 @@ def statements_decide(
     for statement in policy.statements:
         if statement.effect_allow and allowed:
             continue
-        if _applies(statement, policy, request, principal_has_boundary):
+        if statement_applies(statement, policy, request, principal_has_boundary):
             if not statement.effect_allow:
                 return Decision.EXPLICIT_DENY
             allowed = True
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
 
 
-def _applies(statement: Statement, policy: Policy, request: Request, boundary: bool) -> bool:
+def statement_applies(
+    statement: Statement, policy: Policy, request: Request, boundary: bool
+) -> bool:
     """Whether every element of the statement matches the request (cheapest first)."""
     named = any(action_matches(p, request.action) for p in statement.actions)
     if named == statement.not_action:
         return False
-    if statement.principal is not None and not _principal_applies(statement, request, boundary):
+    if statement.principal is not None and not principal_applies(statement, request, boundary):
         return False
-    if statement.resources is not None and not _resource_applies(statement, policy, request):
+    if statement.resources is not None and not resource_applies(statement, policy, request):
         return False
     if statement.condition is None:
         return True
     return condition_matches(statement.condition, request, variables=policy.has_variables)
 
 
-def _principal_applies(statement: Statement, request: Request, boundary: bool) -> bool:
+def principal_applies(statement: Statement, request: Request, boundary: bool) -> bool:
     assert statement.principal is not None
     if not statement.not_principal:
         return principal_grant(statement.principal, request) is not None
@@ -204,7 +206,7 @@ def _principal_applies(statement: Statement, request: Request, boundary: bool) -
     return not_principal_applies(statement.principal, request, deny=not statement.effect_allow)
 
 
-def _resource_applies(statement: Statement, policy: Policy, request: Request) -> bool:
+def resource_applies(statement: Statement, policy: Policy, request: Request) -> bool:
     """Resource/NotResource; an entry whose variable has no value voids the statement."""
     assert statement.resources is not None
     named = False
@@ -225,7 +227,7 @@ def _resource_grant(policy: Policy, request: Request) -> Grant | None:
     for statement in policy.statements:
         if not statement.effect_allow or statement.principal is None:
             continue  # a resource policy grants only to principals it names
-        if not _applies(statement, policy, request, False):
+        if not statement_applies(statement, policy, request, False):
             continue
         grant = (
             Grant.DIRECT  # everyone but the listed principals, like "*"

@@ -194,3 +194,13 @@ def _compile(segments: tuple[_Segment, ...]) -> WildcardPattern:
             else:
                 tokens.append(char)
     return WildcardPattern(tuple(tokens))
+
+
+def required_variables(text: str) -> list[str]:
+    """The names of the policy variables in `text` that have no default (`${aws:username}`,
+    not `${aws:username, 'x'}` nor the escapes `${*}`, `${?}`, `${$}`)."""
+    return [
+        part.name
+        for part in _parse(text)
+        if isinstance(part, _Variable) and part.name not in _SPECIAL and part.default is None
+    ]

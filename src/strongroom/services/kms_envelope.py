@@ -56,7 +56,7 @@ class KmsEnvelope:
             via = self._via.setdefault(
                 caller.region, f"{self._service}.{caller.region}.amazonaws.com"
             )
-        return Caller(caller.principal, caller.region, caller.authorizer, via)
+        return caller.via(via)
 
     def call(self, name: str, caller: Caller, **params: object) -> dict[str, Any]:
         """KMS operation `name`, called via the service."""

@@ -37,7 +37,7 @@ from strongroom.app import build, dev_bootstrap
 from strongroom.audit import AuditLog
 from strongroom.config import Config
 from strongroom.errors import ResourceNotFoundException
-from strongroom.policy import AllowAuthenticated
+from strongroom.services.caller import AllowAuthenticated
 
 LAMBDA = boto3.session.Session().client("lambda", region_name="us-east-1").meta.service_model
 REGION = "eu-west-1"

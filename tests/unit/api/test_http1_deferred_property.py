@@ -48,9 +48,10 @@ class DeferringApp(RecordingApp):
         body: bytes,
         target: str | None,
         client: str | None = None,
+        secure: bool | None = None,
     ) -> Answer | Deferred:
         headers = list(headers)
-        answer = super().answer(method, raw_path, query, headers, body, target, client)
+        answer = super().answer(method, raw_path, query, headers, body, target, client, secure)
         if DEFER not in headers:
             return answer
         return Deferred(lambda: answer, self.internal_error)

@@ -5,6 +5,7 @@ app that records what it is asked; test_http1_property.py reuses these fakes."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
@@ -36,6 +37,7 @@ class RecordingApp(StrongroomAsgi):
         super().__init__(cast(Any, None), cast(Any, None), max_body)
         self.seen: list[Seen] = []
         self.clients: list[str | None] = []
+        self.secure: list[bool | None] = []
 
     def answer(
         self,
@@ -46,9 +48,11 @@ class RecordingApp(StrongroomAsgi):
         body: bytes,
         target: str | None,
         client: str | None = None,
+        secure: bool | None = None,
     ) -> Answer:
         self.seen.append(Seen(method, raw_path, query, list(headers), body, target))
         self.clients.append(client)
+        self.secure.append(secure)
         number = len(self.seen)
         return Answer(200, b"application/json", b'{"n":%d}' % number, f"id-{number}")
 
@@ -56,11 +60,12 @@ class RecordingApp(StrongroomAsgi):
 class FakeTransport(asyncio.Transport):
     """Collects what is written; writing after close is a failure."""
 
-    def __init__(self, peer: Any = ("192.0.2.7", 40001)) -> None:
+    def __init__(self, peer: Any = ("192.0.2.7", 40001), tls: bool = False) -> None:
         super().__init__()
         self.written = bytearray()
         self.closed = False
         self.peer = peer
+        self.extra = {"peername": peer, "sslcontext": ssl.create_default_context() if tls else None}
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert not self.closed, "written after close"
@@ -82,7 +87,8 @@ class FakeTransport(asyncio.Transport):
         pass
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return self.peer if name == "peername" else default
+        found = self.extra.get(name)
+        return default if found is None else found
 
 
 class Response(NamedTuple):
@@ -94,13 +100,15 @@ class Response(NamedTuple):
 class Connection:
     """One protocol instance on a fake transport (its loop never runs: no timer fires)."""
 
-    def __init__(self, max_body: int = MAX_BODY, peer: Any = ("192.0.2.7", 40001)) -> None:
+    def __init__(
+        self, max_body: int = MAX_BODY, peer: Any = ("192.0.2.7", 40001), tls: bool = False
+    ) -> None:
         self.loop = asyncio.new_event_loop()
         self.app = RecordingApp(max_body)
         config = SimpleNamespace(loaded_app=self.app, timeout_keep_alive=30.0)
         state = SimpleNamespace(connections=set())
         self.protocol = StrongroomHttpProtocol(config, state, _loop=self.loop)
-        self.transport = FakeTransport(peer)
+        self.transport = FakeTransport(peer, tls)
         self.protocol.connection_made(self.transport)
 
     def feed(self, chunks: Iterable[bytes]) -> None:
@@ -308,6 +316,17 @@ def test_the_app_is_told_the_peer_address(peer: Any, client: str | None) -> None
         assert connection.app.clients == [client, client]
 
     connection_test(test, peer=peer)
+
+
+@pytest.mark.parametrize("tls", [True, False])
+def test_the_app_is_told_whether_the_connection_is_tls(tls: bool) -> None:
+    """aws:SecureTransport: the transport has an SSL context exactly when it is TLS."""
+
+    def test(connection: Connection) -> None:
+        connection.feed([GOOD, AFTER])
+        assert connection.app.secure == [tls, tls]
+
+    connection_test(test, tls=tls)
 
 
 def test_the_parser_must_refuse_what_this_module_leaves_to_it() -> None:

@@ -43,8 +43,9 @@ from strongroom.api.http1 import StrongroomHttpProtocol
 from strongroom.app import build, dev_bootstrap
 from strongroom.audit import AuditLog
 from strongroom.config import Config
-from strongroom.policy import AllowAuthenticated
+from strongroom.policy import Verdict
 from strongroom.services import Caller
+from strongroom.services.caller import AllowAuthenticated, Context, ResourcePolicy
 
 ENDPOINT = "http://127.0.0.1:9"
 _MODELS = {name: boto3.session.Session().client(name, region_name="us-east-1").meta.service_model
@@ -53,17 +54,38 @@ _SERIALIZER = create_serializer("query", include_validation=False)
 _PARSER = create_parser("query")
 
 
+class SeenCallers(AllowAuthenticated):
+    """Allows everything; keeps every caller it is asked about."""
+
+    def __init__(self) -> None:
+        self.callers: list[Caller] = []
+
+    def decide(
+        self,
+        caller: Caller,
+        action: str,
+        resource: str,
+        context: Context,
+        resource_policy: ResourcePolicy | None,
+    ) -> Verdict:
+        self.callers.append(caller)
+        return super().decide(caller, action, resource, context, resource_policy)
+
+
 class FakeServices:
-    """The operations the test binds; `calls` records (operation, params, thread name)."""
+    """The operations the test binds; `calls` records (operation, params, thread name),
+    `callers` the callers of GetCallerIdentity."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any], str]] = []
+        self.callers: list[Caller] = []
 
     def _note(self, name: str, params: dict[str, Any]) -> None:
         self.calls.append((name, params, threading.current_thread().name))
 
     def get_caller_identity(self, context: object, caller: Caller) -> dict[str, Any]:
         self._note("GetCallerIdentity", {})
+        self.callers.append(caller)
         principal = caller.principal
         return {
             "UserId": principal.access_key_id,
@@ -108,6 +130,7 @@ class App:
         assert key is not None
         self.key = key
         self.fake = FakeServices()
+        self.authorizer = SeenCallers()
         self.sealed = False
         sts = {"GetCallerIdentity": self.fake.get_caller_identity}
         iam = {
@@ -129,17 +152,24 @@ class App:
             ],
             SigV4Verifier(self.app.access_keys.secret_for, time.time),
             self.app.access_keys,
-            AllowAuthenticated(),
+            self.authorizer,
             AuditLog(),
             lambda: self.sealed,
         )
         operator = SimpleNamespace(handle=lambda *_: (404, b'{"route":"operator"}'))
         self.asgi = StrongroomAsgi(dispatcher, cast(Any, operator), 1 << 20, blocking_threads=2)
 
-    def answer(self, sent: tuple[str, str, bytes, list[tuple[bytes, bytes]], bytes]) -> Answer:
+    def answer(
+        self,
+        sent: tuple[str, str, bytes, list[tuple[bytes, bytes]], bytes],
+        client: str | None = None,
+        secure: bool | None = None,
+    ) -> Answer:
         method, path, query, headers, body = sent
         target = next((v.decode() for n, v in headers if n == b"x-amz-target"), None)
-        found = self.asgi.answer(method, path.encode(), query, headers, body, target)
+        found = self.asgi.answer(
+            method, path.encode(), query, headers, body, target, client=client, secure=secure
+        )
         if isinstance(found, Deferred):
             return found.run()
         return found
@@ -166,6 +196,13 @@ class App:
         content_type = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
         return self._sign(
             AWSRequest("POST", ENDPOINT + "/", content_type, form), "sts", "us-east-1", None
+        )
+
+    def signed_json(self, target: str) -> tuple[str, str, bytes, list[tuple[bytes, bytes]], bytes]:
+        """An AWS JSON 1.1 call of KMS's `target` with no parameters, signed."""
+        headers = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
+        return self._sign(
+            AWSRequest("POST", ENDPOINT + "/", headers, b"{}"), "kms", "us-east-1", None
         )
 
     def signed_get(self, query: str, service: str = "sts") -> Any:
@@ -335,6 +372,25 @@ def test_an_unknown_or_missing_action_is_an_invalid_action(app: App) -> None:
         answer = app.answer(app.signed_form(form))
         error = _parsed("sts", "GetCallerIdentity", answer)["Error"]
         assert (answer.status, error["Code"], error["Message"]) == (400, "InvalidAction", message)
+
+
+@pytest.mark.parametrize(
+    ("client", "secure"), [("198.51.100.7", True), ("2001:db8::7", False), (None, None)]
+)
+def test_the_caller_knows_where_the_request_came_from(
+    app: App, client: str | None, secure: bool | None
+) -> None:
+    """aws:SourceIp and aws:SecureTransport: the edge's peer and TLS reach the Caller,
+    on the query protocol and on JSON 1.1 alike."""
+    answer = app.answer(app.signed("sts", "GetCallerIdentity", {}), client, secure)
+    assert answer.status == 200
+    json_answer = app.answer(app.signed_json("TrentService.ListKeys"), client, secure)
+    assert json_answer.status == 200
+    (query_caller,) = app.fake.callers
+    (json_caller,) = app.authorizer.callers
+    for caller in (query_caller, json_caller):
+        assert (caller.source_ip, caller.secure_transport) == (client, secure)
+        assert caller.principal == app.key.principal
 
 
 def test_a_sealed_server_says_so_before_checking_the_signature(app: App) -> None:

@@ -25,8 +25,7 @@ from strongroom.clock import Clock
 from strongroom.crypto import hkdf_sha256
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.services.kms import Kms, KmsRepository, ciphertext_blob, cryptographic
 from strongroom.services.kms.records import KeyRecord, MaterialVersion
 from strongroom.storage.memory import MemoryStorage

@@ -26,9 +26,8 @@ from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
 from strongroom.services import kms as kms_service
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.services.kms import Kms
 from strongroom.services.kms.records import KeyRecord, MaterialVersion
 from strongroom.services.kms_envelope import KmsEnvelope, Sealed

@@ -43,13 +43,17 @@ from strongroom.api.aws.rest_routes import RestRoutes
 from strongroom.api.aws.sigv4 import Credential, SigV4Verifier
 from strongroom.audit import AuditLog
 from strongroom.identity import AccessKeyStore
-from strongroom.policy import Authorizer
 from strongroom.services import Caller
+from strongroom.services.caller import Authorizer
 
 log = logging.getLogger("strongroom.api")
 
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 _AWS_JSON = b"application/x-amz-json-1.1"
+
+Origin = tuple[str | None, bool | None]
+"""Where a request came from: the peer's IP address and whether over TLS (None: unknown)."""
+_NO_ORIGIN: Origin = (None, None)
 
 
 @dataclass(slots=True)
@@ -144,6 +148,7 @@ class AwsDispatcher:
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
         request_id: str,
+        origin: Origin = _NO_ORIGIN,
     ) -> Answer | Deferred:
         """Answer one AWS JSON 1.1 request (`target` is its X-Amz-Target); never raises."""
         prefix, _, op_name = target.partition(".")
@@ -155,7 +160,7 @@ class AwsDispatcher:
             credential = self._verify(binding, method, raw_path, query, headers, body)
             operation = self._supported.get(target) or self._operation(binding, op_name, target)
             params = operation.decode(body)
-            caller = self._caller(credential)
+            caller = self._caller(credential, origin)
         except errors.StrongroomError as error:
             return self._error(_JSON, error, request_id, target, service)
         except Exception:
@@ -172,6 +177,7 @@ class AwsDispatcher:
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
         request_id: str,
+        origin: Origin = _NO_ORIGIN,
     ) -> Answer | Deferred:
         """Answer one REST-JSON request (`serves_rest(raw_path)` is true); never raises."""
         pairs = text_query(query) if query else []
@@ -192,7 +198,7 @@ class AwsDispatcher:
                 binding, route.operation, label
             )
             params = wire.decode(operation, route.labels, pairs, headers, body)
-            caller = self._caller(credential)
+            caller = self._caller(credential, origin)
         except errors.StrongroomError as error:
             return self._error(wire, error, request_id, label, service)
         except Exception:
@@ -209,6 +215,7 @@ class AwsDispatcher:
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
         request_id: str,
+        origin: Origin = _NO_ORIGIN,
     ) -> Answer | Deferred:
         """Answer one AWS query request (`serves_query`; a form POST or a GET with Action:
         a POST's parameters are its query's and its body's); never raises."""
@@ -228,7 +235,7 @@ class AwsDispatcher:
                 binding, wire, action, label
             )
             params = wire.decode(operation, pairs)
-            caller = self._caller(credential)
+            caller = self._caller(credential, origin)
         except errors.StrongroomError as error:
             return self._error(wire, error, request_id, label, service)
         except Exception:
@@ -266,15 +273,15 @@ class AwsDispatcher:
             )
         return credential
 
-    def _caller(self, credential: Credential) -> Caller:
-        """The verified credential's principal, calling in its region."""
+    def _caller(self, credential: Credential, origin: Origin) -> Caller:
+        """The verified credential's principal, calling in its region from `origin`."""
         key = self._access_keys.find(credential.access_key_id)
         if key is None:  # removed between verify and now
             raise errors.UnrecognizedClientException(
                 "The security token included in the request is invalid."
             )
         self._access_keys.note_use(key.access_key_id, credential.region, credential.service)
-        return Caller(key.principal, credential.region, self._authorizer)
+        return Caller(key.principal, credential.region, self._authorizer, None, *origin)
 
     def _operation(self, binding: ServiceBinding, op_name: str, label: str) -> OperationModel:
         """The operation `label` names, once it is known to be modeled and served (then it

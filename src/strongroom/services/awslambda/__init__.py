@@ -28,6 +28,7 @@ from strongroom.services.awslambda.credentials import CredentialIssuer
 from strongroom.services.awslambda.event_queue import EventQueue
 from strongroom.services.awslambda.invocation import SYNC_SLOTS, invoke_function
 from strongroom.services.awslambda.repository import FunctionsRepository
+from strongroom.services.awslambda.roles import RoleTrust
 from strongroom.services.awslambda.service import Invoker, Lambda, Operation
 from strongroom.services.plugin import ServicePlugin
 
@@ -53,10 +54,12 @@ def plugin(
     endpoint_url: str,
     ca_bundle: str | None,
     allow_code: bool,
+    role_trust: RoleTrust | None = None,
 ) -> ServicePlugin:
     """Lambda over `barrier`: functions run by `invoke` with credentials from
     `credentials`, reaching Strongroom at `endpoint_url` (trusting `ca_bundle`); their
-    code may be created or updated only when `allow_code`."""
+    code may be created or updated only when `allow_code`; their roles are looked up in
+    IAM with `role_trust`."""
     lam = Lambda(
         repository=FunctionsRepository(View(barrier, PREFIX)),
         clock=clock,
@@ -68,6 +71,7 @@ def plugin(
         allow_code=allow_code,
         background=EventQueue(),
         slots=threading.BoundedSemaphore(SYNC_SLOTS),
+        role_trust=role_trust,
     )
     return ServicePlugin(
         model="lambda",

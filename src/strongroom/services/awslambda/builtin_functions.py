@@ -13,6 +13,8 @@ Their configuration is fixed (python3.11, 30 seconds, 256 MB); a stable fake Cod
 
 from __future__ import annotations
 
+import json
+
 from strongroom.services.awslambda.code_package import code_sha256
 from strongroom.services.awslambda.records import FunctionRecord
 
@@ -28,6 +30,35 @@ RUNTIME = "python3.11"
 TIMEOUT = 30
 MEMORY_SIZE = 256
 ROLE_NAME = "strongroom-builtin-rotation"
+ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RotateSecrets",
+                "Effect": "Allow",
+                "Action": [
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:UpdateSecretVersionStage",
+                    "secretsmanager:GetRandomPassword",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ThroughSecretsManagerOnly",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+            },
+        ],
+    }
+)
+"""What the built-in functions' role may do when IAM holds no role of that name: what
+AWS's rotation templates give their roles (the secret's four rotation actions, a random
+password, and the secret's key through Secrets Manager)."""
 RELEASED = 1_735_689_600.0  # 2025-01-01T00:00:00Z: shown as their LastModified
 REVISION_ID = "00000000-0000-4000-8000-000000000000"
 """Their RevisionId until their policy first changes (it then holds theirs)."""

@@ -25,6 +25,7 @@ from strongroom.services.awslambda.configuration import (
 )
 from strongroom.services.awslambda.names import LATEST, FunctionRef, check_new_name, resolve
 from strongroom.services.awslambda.records import FunctionRecord
+from strongroom.services.awslambda.roles import check_role
 from strongroom.services.awslambda.service import (
     Lambda,
     Operation,
@@ -114,6 +115,7 @@ def create_function(
     )
     if Runtime is None or Handler is None:
         raise InvalidParameterValueException(MANDATORY)
+    check_role(lam.role_trust, caller, Role)
     check_runtime(Runtime)
     check_limits(Timeout, MemorySize)
     variables = environment_variables(Environment)

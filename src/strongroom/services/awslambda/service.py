@@ -29,6 +29,7 @@ from strongroom.services.awslambda.errors import PreconditionFailedException
 from strongroom.services.awslambda.names import FunctionRef, not_found, resolve
 from strongroom.services.awslambda.records import FunctionRecord
 from strongroom.services.awslambda.repository import FunctionsRepository
+from strongroom.services.awslambda.roles import RoleTrust
 from strongroom.services.caller import Caller
 from strongroom.services.plugin import Operation as Operation  # re-exported to the operations
 
@@ -65,6 +66,8 @@ class Lambda:
     """Where asynchronous (`Event`) invocations run."""
     slots: threading.BoundedSemaphore
     """Synchronous invocations running at once in this process, at most."""
+    role_trust: RoleTrust | None = None
+    """Finds an execution role's trust policy in IAM (None: no IAM wired; see `roles`)."""
 
     def new_id(self) -> str:
         """A random UUID (RevisionId, request id), from the injected randomness."""

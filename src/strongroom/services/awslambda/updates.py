@@ -20,6 +20,7 @@ from strongroom.services.awslambda.configuration import (
     refuse_unsupported,
 )
 from strongroom.services.awslambda.records import FunctionRecord
+from strongroom.services.awslambda.roles import check_role
 from strongroom.services.awslambda.service import (
     Lambda,
     Operation,
@@ -135,6 +136,8 @@ def update_function_configuration(
         }
     )
     require_revision(record, RevisionId)
+    if Role is not None:
+        check_role(lam.role_trust, caller, Role)
     if Runtime is not None:
         check_runtime(Runtime)
     check_limits(Timeout, MemorySize)

@@ -1,9 +1,9 @@
 """AWS IAM, spoken without HTTP: `OPERATIONS[name](iam, caller, **params)`.
 
-Users, groups, roles, access keys, inline and managed policies, attachments and
-permissions boundaries, as AWS's IAM API has them, stored under the barrier's `iam/`
-view (access keys in `identity.AccessKeyStore`). `policies_for` is the read side the
-authorizer uses. `plugin(...)` is the package's one factory.
+Users, groups, roles, access keys, inline and managed policies, attachments,
+permissions boundaries and the policy simulator, as AWS's IAM API has them, stored under
+the barrier's `iam/` view (access keys in `identity.AccessKeyStore`). `policies_for` is
+the read side the authorizer uses. `plugin(...)` is the package's one factory.
 """
 
 import functools
@@ -23,6 +23,7 @@ from strongroom.services.iam import (
     inline_policies,
     policies,
     roles,
+    simulation,
     users,
 )
 from strongroom.services.iam.principal_policies import policies_for
@@ -62,6 +63,7 @@ OPERATIONS: dict[str, Operation] = {
         **policies.OPERATIONS,
         **attachments.OPERATIONS,
         **boundaries.OPERATIONS,
+        **simulation.OPERATIONS,
     }.items()
 }
 

@@ -13,6 +13,7 @@ from strongroom.services.kms import (
     aliases,
     cryptographic,
     data_key_pairs,
+    grants,
     imports,
     key_agreement,
     key_usage,
@@ -31,7 +32,7 @@ from strongroom.services.kms.service import Kms, Operation
 from strongroom.services.plugin import ServicePlugin
 
 PREFIX = "kms/"
-"""Keys and aliases, by account and region, and the scheduler's due index (see
+"""Keys, aliases and grants, by account and region, and the scheduler's due index (see
 `repository` and `due_index`)."""
 
 OPERATIONS: dict[str, Operation] = {
@@ -48,6 +49,7 @@ OPERATIONS: dict[str, Operation] = {
     **multi_region.OPERATIONS,
     **imports.OPERATIONS,
     **key_usage.OPERATIONS,
+    **grants.OPERATIONS,
 }
 
 

@@ -65,7 +65,7 @@ def _target(kms: Kms, caller: Caller, target_key_id: str, action: str) -> str:
 def _authorize_current_target(kms: Kms, caller: Caller, alias: AliasRecord, action: str) -> None:
     record = kms.repository.key(caller.account_id, caller.region, alias.target_key_id)
     if record is not None:
-        caller.authorize(action, record.arn)
+        kms.access.authorize(caller, action, record)
 
 
 def _arn(caller: Caller, name: str) -> str:

@@ -23,6 +23,7 @@ from strongroom.errors import (
 )
 from strongroom.services.caller import Caller
 from strongroom.services.kms import ciphertext_blob, key_specs, rsa_encryption
+from strongroom.services.kms.key_access import algorithm_keys
 from strongroom.services.kms.key_specs import ENCRYPT_DECRYPT, require_symmetric
 from strongroom.services.kms.records import KeyRecord
 from strongroom.services.kms.service import (
@@ -87,7 +88,12 @@ def _open(
 ) -> tuple[KeyRecord, bytes, int | None]:
     """The key, plaintext and (for a symmetric blob) material version of a ciphertext: a
     symmetric blob, or with `key_ref` naming an RSA key, a bare RSA-OAEP ciphertext."""
-    named = None if key_ref is None else authorized_key(kms, caller, action, key_ref)
+    keys = algorithm_keys(algorithm)
+    named = (
+        None
+        if key_ref is None
+        else authorized_key(kms, caller, action, key_ref, encryption_context=context, context=keys)
+    )
     if named is not None and named.key_spec != SYMMETRIC_DEFAULT:
         require_usable(named)
         operation = "Decrypt" if action == "kms:Decrypt" else "ReEncrypt"
@@ -104,7 +110,15 @@ def _open(
             "The key ID in the request does not identify a CMK that can perform this operation."
         )
     try:
-        record = authorized_key(kms, caller, action, blob.key_id, check=require_usable)
+        record = authorized_key(
+            kms,
+            caller,
+            action,
+            blob.key_id,
+            check=require_usable,
+            encryption_context=context,
+            context=keys,
+        )
     except NotFoundException:  # only the lookup raises it: a blob naming no key is bad
         raise InvalidCiphertextException("") from None
     if record.key_spec != SYMMETRIC_DEFAULT:  # a blob naming a key that makes none
@@ -131,7 +145,15 @@ def encrypt(
     DryRun: bool = False,
 ) -> dict[str, Any]:
     """Encrypt up to 4096 bytes under a symmetric key, or a few hundred under an RSA key."""
-    record = authorized_key(kms, caller, "kms:Encrypt", KeyId, check=require_usable)
+    record = authorized_key(
+        kms,
+        caller,
+        "kms:Encrypt",
+        KeyId,
+        check=require_usable,
+        encryption_context=EncryptionContext,
+        context=algorithm_keys(EncryptionAlgorithm),
+    )
     if not _is_symmetric(record, "Encrypt"):
         blob = rsa_encryption.encrypt(
             kms, record, Plaintext, EncryptionAlgorithm, EncryptionContext, "Encrypt", DryRun
@@ -229,7 +251,13 @@ def re_encrypt(
     )
     source_algorithm = _used_algorithm(source, SourceEncryptionAlgorithm)
     destination = authorized_key(
-        kms, caller, "kms:ReEncryptTo", DestinationKeyId, check=require_usable
+        kms,
+        caller,
+        "kms:ReEncryptTo",
+        DestinationKeyId,
+        check=require_usable,
+        encryption_context=DestinationEncryptionContext,
+        context=algorithm_keys(DestinationEncryptionAlgorithm),
     )
     if _is_symmetric(destination, "ReEncrypt"):
         _check_algorithm(destination, DestinationEncryptionAlgorithm)
@@ -276,7 +304,9 @@ def data_key_wrapper(
     kms: Kms, caller: Caller, action: str, key_ref: str, context: Mapping[str, str] | None
 ) -> KeyRecord:
     """The symmetric key that encrypts a data key (or data key pair) for `action`."""
-    record = authorized_key(kms, caller, action, key_ref, check=require_usable)
+    record = authorized_key(
+        kms, caller, action, key_ref, check=require_usable, encryption_context=context
+    )
     operation = action.removeprefix("kms:")
     require_symmetric(record.arn, record.key_usage, record.key_spec, operation)
     _check_context(context)

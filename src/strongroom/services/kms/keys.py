@@ -13,10 +13,10 @@ from strongroom.errors import (
     ValidationException,
 )
 from strongroom.keystores import KeyStore, PreparedKey
-from strongroom.services.caller import Caller
+from strongroom.services.caller import Caller, request_tag_keys
 from strongroom.services.kms import key_specs
 from strongroom.services.kms.multi_region import forget_replica, key_metadata
-from strongroom.services.kms.policies import check_policy_document, default_policy
+from strongroom.services.kms.policies import bypass_keys, check_new_policy, default_policy
 from strongroom.services.kms.records import (
     DAY,
     DISABLED,
@@ -60,11 +60,20 @@ def create_key(
 ) -> dict[str, Any]:
     """CreateKey: a key of any spec AWS serves, with fresh material (or, with Origin
     EXTERNAL, none until ImportKeyMaterial)."""
-    caller.authorize(
-        "kms:CreateKey", f"arn:{caller.partition}:kms:{caller.region}:{caller.account_id}:key/*"
-    )
     spec = _key_spec(KeySpec, CustomerMasterKeySpec)
     usage = _key_usage(spec, KeyUsage)
+    caller.authorize(
+        "kms:CreateKey",
+        f"arn:{caller.partition}:kms:{caller.region}:{caller.account_id}:key/*",
+        {
+            "kms:KeySpec": (spec.name,),
+            "kms:KeyUsage": (usage,),
+            "kms:KeyOrigin": (Origin,),
+            "kms:MultiRegion": ("true" if MultiRegion else "false",),
+            **bypass_keys(BypassPolicyLockoutSafetyCheck),
+            **request_tag_keys((t["TagKey"], t["TagValue"]) for t in Tags or []),
+        },
+    )
     if Origin not in ("AWS_KMS", "EXTERNAL"):
         raise UnsupportedOperationException(f"Origin {Origin} is not supported by Strongroom yet.")
     if CustomKeyStoreId is not None or XksKeyId is not None:
@@ -72,8 +81,6 @@ def create_key(
             "Custom key stores are not supported by Strongroom yet."
         )
     tags = tag_dict(Tags or [])
-    if Policy is not None:
-        check_policy_document(Policy)
     now = kms.clock.now()
     key_id = new_key_id(kms.random, multi_region=bool(MultiRegion))
     record = KeyRecord(
@@ -91,6 +98,8 @@ def create_key(
         multi_region=bool(MultiRegion),
         primary_region=caller.region if MultiRegion else None,
     )
+    if Policy is not None:
+        check_new_policy(kms, caller, record, Policy, BypassPolicyLockoutSafetyCheck)
     keystore = kms.keystore(record)
     # An RSA key takes up to seconds to make: made before the transaction, which holds
     # storage's lock, so that other requests do not wait for it.

@@ -48,7 +48,14 @@ def generate_mac(
     DryRun: bool = False,
 ) -> dict[str, Any]:
     """GenerateMac: the HMAC of up to 4096 bytes."""
-    record = authorized_key(kms, caller, "kms:GenerateMac", KeyId, check=require_usable)
+    record = authorized_key(
+        kms,
+        caller,
+        "kms:GenerateMac",
+        KeyId,
+        check=require_usable,
+        context={"kms:MacAlgorithm": (MacAlgorithm,)},
+    )
     mac = _mac(kms, record, MacAlgorithm, Message, "GenerateMac", DryRun)
     kms.usage.used(record, "GenerateMac")
     return {"Mac": mac, "MacAlgorithm": MacAlgorithm, "KeyId": record.arn}
@@ -66,7 +73,14 @@ def verify_mac(
     DryRun: bool = False,
 ) -> dict[str, Any]:
     """VerifyMac: whether `Mac` is the HMAC of `Message` with the key."""
-    record = authorized_key(kms, caller, "kms:VerifyMac", KeyId, check=require_usable)
+    record = authorized_key(
+        kms,
+        caller,
+        "kms:VerifyMac",
+        KeyId,
+        check=require_usable,
+        context={"kms:MacAlgorithm": (MacAlgorithm,)},
+    )
     expected = _mac(kms, record, MacAlgorithm, Message, "VerifyMac", DryRun)
     if not equal(expected, Mac):
         raise KMSInvalidMacException("")

@@ -93,6 +93,7 @@ def _run_one(kms: Kms, entry: DueEntry) -> Outcome:
                 return "stale"
             if is_past_deletion(kms, record):
                 destroy_key(kms, record)  # takes its entry out
+                kms.repository.remove_key_grants(record.account, record.region, record.key_id)
                 return "destroyed"
             if rotate_if_due(kms, record):  # refiles it at its next rotation
                 return "rotated"

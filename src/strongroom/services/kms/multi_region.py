@@ -21,7 +21,7 @@ from strongroom.errors import (
     ValidationException,
 )
 from strongroom.services.caller import Caller
-from strongroom.services.kms.policies import check_policy_document, default_policy
+from strongroom.services.kms.policies import check_new_policy, default_policy
 from strongroom.services.kms.records import (
     DAY,
     ENABLED,
@@ -107,8 +107,6 @@ def replicate_key(
     replica_arn = key_arn(primary.partition, ReplicaRegion, primary.account, primary.key_id)
     caller.authorize("kms:CreateKey", replica_arn)
     tags = tag_dict(Tags or [])
-    if Policy is not None:
-        check_policy_document(Policy)
     if kms.repository.load(primary.account, ReplicaRegion, primary.key_id) is not None:
         raise AlreadyExistsException(f"Replica key {replica_arn} already exists.")
     imported = primary.origin == "EXTERNAL"
@@ -132,6 +130,8 @@ def replicate_key(
         multi_region=True,
         primary_region=primary.region,
     )
+    if Policy is not None:
+        check_new_policy(kms, caller, replica, Policy, BypassPolicyLockoutSafetyCheck)
     if imported and primary.pending_material is not None:  # the replica imports it too
         replica.pending_material = primary.pending_material.awaiting()
     kms.repository.save(replica)

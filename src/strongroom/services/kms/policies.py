@@ -1,8 +1,10 @@
-"""Key policies: stored and returned as AWS does; enforcement arrives with identities.
+"""Key policies: checked, stored and returned as AWS does (`key_access` enforces them).
 
-Invariant: a policy document that cannot be parsed, for whatever reason (not JSON, nested
-deeper than the parser goes, not an object with a Statement), is a
-MalformedPolicyDocumentException, never another error.
+Invariants: a policy document that is not a resource policy in IAM's grammar (not JSON,
+nested deeper than the parser goes, a statement without a principal, ...) or is larger
+than 32 KB is a MalformedPolicyDocumentException, never another error; and a new policy
+that would not let its author change the policy again is refused unless
+BypassPolicyLockoutSafetyCheck says otherwise (AWS's lockout safety check).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import json
 from typing import Any
 
 from strongroom.errors import MalformedPolicyDocumentException, NotFoundException
+from strongroom.policy import PolicyGrammarError, parse_policy
 from strongroom.services.caller import Caller
+from strongroom.services.kms.records import KeyRecord
 from strongroom.services.kms.service import (
     Kms,
     Operation,
@@ -21,6 +25,11 @@ from strongroom.services.kms.service import (
 )
 
 POLICY_NAME = "default"
+
+
+def bypass_keys(bypass: bool) -> dict[str, tuple[str, ...]]:
+    """`kms:BypassPolicyLockoutSafetyCheck` as the request sets it."""
+    return {"kms:BypassPolicyLockoutSafetyCheck": ("true" if bypass else "false",)}
 
 
 def default_policy(partition: str, account: str) -> str:
@@ -41,15 +50,38 @@ def default_policy(partition: str, account: str) -> str:
     return json.dumps(document, indent=2)
 
 
+MAX_POLICY_BYTES = 32_768
+
+
 def check_policy_document(policy: str) -> None:
-    """Refuse a policy that is not a JSON policy document."""
-    try:
-        document = json.loads(policy)
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than json parses
-        raise MalformedPolicyDocumentException("The new key policy is not valid JSON.") from None
-    if not isinstance(document, dict) or "Statement" not in document:
+    """Refuse a policy that is not a key policy (see the module docstring)."""
+    if len(policy.encode("utf-8", "surrogatepass")) > MAX_POLICY_BYTES:
         raise MalformedPolicyDocumentException(
-            "The new key policy must be a JSON object with a Statement."
+            f"The new key policy is larger than {MAX_POLICY_BYTES} bytes."
+        )
+    try:
+        parse_policy(policy, resource_policy=True)
+    except PolicyGrammarError as error:
+        reason = str(error)  # the grammar's words, never the document's
+        message = (
+            f"The new key {reason.removeprefix('The ')}"
+            if reason.startswith("The policy")
+            else f"The new key policy is not valid: {reason}"
+        )
+        raise MalformedPolicyDocumentException(message) from None
+
+
+def check_new_policy(
+    kms: Kms, caller: Caller, record: KeyRecord, policy: str, bypass_lockout_check: bool
+) -> None:
+    """Refuse a malformed policy, and unless `bypass_lockout_check`, one under which the
+    caller could not call PutKeyPolicy on the key afterwards."""
+    check_policy_document(policy)
+    if not bypass_lockout_check and not kms.access.would_allow(
+        caller, "kms:PutKeyPolicy", record, policy
+    ):
+        raise MalformedPolicyDocumentException(
+            "The new key policy will not allow you to update the key policy in the future."
         )
 
 
@@ -78,9 +110,17 @@ def put_key_policy(
     BypassPolicyLockoutSafetyCheck: bool = False,
 ) -> dict[str, Any]:
     """PutKeyPolicy: replace the key's policy."""
-    record = key_to_change(kms, caller, "kms:PutKeyPolicy", KeyId, aliases=False)
+    record = key_to_change(
+        kms,
+        caller,
+        "kms:PutKeyPolicy",
+        KeyId,
+        aliases=False,
+        context=bypass_keys(BypassPolicyLockoutSafetyCheck),
+    )
     _check_name(PolicyName)
-    check_policy_document(Policy)  # allowed in every key state, as AWS's key-state table says
+    # Allowed in every key state, as AWS's key-state table says.
+    check_new_policy(kms, caller, record, Policy, BypassPolicyLockoutSafetyCheck)
     record.policy = Policy
     kms.repository.save(record)
     return {}

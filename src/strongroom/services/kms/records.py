@@ -1,4 +1,4 @@
-"""What KMS keeps about a key and an alias, and how each is shown in AWS's shapes.
+"""What KMS keeps about a key, an alias and a grant, and how each is shown in AWS's shapes.
 
 Records are stored as JSON in the barrier. Material never appears here: a key names its
 key store and its current material version; the key store holds the bytes. A key record
@@ -234,3 +234,69 @@ class AliasRecord:
     def from_bytes(cls, data: bytes) -> AliasRecord:
         """Parse the stored form."""
         return cls(**orjson.loads(data))
+
+
+@dataclass(slots=True)
+class GrantRecord:
+    """One grant on a key: who may do which operations, under which constraints.
+
+    `equals` and `subset` are the EncryptionContextEquals and EncryptionContextSubset
+    constraints (None: not set). Grant tokens are not kept: each names its grant
+    (`grant_token`), so any token CreateGrant handed out finds the grant while it exists.
+    """
+
+    grant_id: str
+    key_id: str
+    account: str
+    region: str
+    partition: str
+    created: float
+    grantee: str
+    operations: list[str]
+    issuing_account: str
+    """The ARN of the account root the grant was created in (ListGrants' IssuingAccount)."""
+    name: str = ""
+    retiring: str | None = None
+    equals: dict[str, str] | None = None
+    subset: dict[str, str] | None = None
+
+    @property
+    def key_arn(self) -> str:
+        """The ARN of the key the grant is on."""
+        return key_arn(self.partition, self.region, self.account, self.key_id)
+
+    @property
+    def constrained(self) -> bool:
+        """Whether the grant has an encryption context constraint."""
+        return self.equals is not None or self.subset is not None
+
+    def to_bytes(self) -> bytes:
+        """Stored form."""
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> GrantRecord:
+        """Parse the stored form."""
+        return cls(**orjson.loads(data))
+
+    def entry(self) -> dict[str, Any]:
+        """The `GrantListEntry` shape AWS returns (ListGrants, ListRetirableGrants)."""
+        shown: dict[str, Any] = {
+            "KeyId": self.key_arn,
+            "GrantId": self.grant_id,
+            "Name": self.name,
+            "CreationDate": self.created,
+            "GranteePrincipal": self.grantee,
+            "IssuingAccount": self.issuing_account,
+            "Operations": list(self.operations),
+        }
+        if self.retiring is not None:
+            shown["RetiringPrincipal"] = self.retiring
+        constraints: dict[str, dict[str, str]] = {}
+        if self.subset is not None:
+            constraints["EncryptionContextSubset"] = dict(self.subset)
+        if self.equals is not None:
+            constraints["EncryptionContextEquals"] = dict(self.equals)
+        if constraints:
+            shown["Constraints"] = constraints
+        return shown

@@ -2,9 +2,10 @@
 
 Layout (inside the `kms/` view): `<account>/<region>/keys/<key id>`,
 `<account>/<region>/aliases/<alias name without "alias/">` and
-`<account>/<region>/imports/<key id>` (wrapping keys for ImportKeyMaterial); and, across
-accounts, the scheduler's `due_index` (`due/<time>/<key id>`), which `save` and `remove`
-keep in step with the key records in the same transaction.
+`<account>/<region>/imports/<key id>` (wrapping keys for ImportKeyMaterial),
+`<account>/<region>/grants/<key id>/<grant id>` (grants, see `grant_index` for their
+cache); and, across accounts, the scheduler's `due_index` (`due/<time>/<key id>`), which
+`save` and `remove` keep in step with the key records in the same transaction.
 Keys and aliases are each a `CachedView` (see `strongroom.barrier.cached_view` for how
 the caches follow this process's writes and, through the barrier's data version, those
 of other processes): reads come from the cache; writers `load` a fresh copy inside their
@@ -18,7 +19,8 @@ from contextlib import AbstractContextManager
 
 from strongroom.barrier import CachedView, View
 from strongroom.services.kms.due_index import DueIndex
-from strongroom.services.kms.records import AliasRecord, KeyRecord
+from strongroom.services.kms.grant_index import GrantIndex, KeyGrants
+from strongroom.services.kms.records import AliasRecord, GrantRecord, KeyRecord
 
 
 def _key_path(account: str, region: str, key_id: str) -> str:
@@ -28,6 +30,10 @@ def _key_path(account: str, region: str, key_id: str) -> str:
 def _is_key_path(path: str) -> bool:
     parts = path.split("/")
     return len(parts) == 4 and parts[2] == "keys"
+
+
+def _grants_prefix(account: str, region: str, key_id: str) -> str:
+    return f"{account}/{region}/grants/{key_id}/"
 
 
 def _alias_path(account: str, region: str, alias_name: str) -> str:
@@ -43,6 +49,7 @@ class KmsRepository:
         self._aliases = CachedView(view, AliasRecord.from_bytes, AliasRecord.to_bytes)
         self.due_index = DueIndex(view)
         """Keys by when the scheduler has work on them; `save` and `remove` file them."""
+        self._grants = GrantIndex(view)
 
     @property
     def view(self) -> View:
@@ -58,6 +65,7 @@ class KmsRepository:
         self._keys.forget()
         self._aliases.forget()
         self.due_index.forget()
+        self._grants.forget()
 
     # --- keys ---------------------------------------------------------------------
 
@@ -147,3 +155,51 @@ class KmsRepository:
         """Aliases of an account and region in name order."""
         for _, alias in self._aliases.scan(f"{account}/{region}/aliases/"):
             yield alias
+
+    # --- grants -------------------------------------------------------------------
+
+    def key_grants(self, account: str, region: str, key_id: str) -> KeyGrants:
+        """The grants on a key (shared, read-only; cached for the hot path)."""
+        return self._grants.of_key(_grants_prefix(account, region, key_id))
+
+    def load_key_grants(self, account: str, region: str, key_id: str) -> list[GrantRecord]:
+        """The grants on a key read from storage (inside a transaction: never stale)."""
+        return self._grants.load(_grants_prefix(account, region, key_id))
+
+    def load_grant(
+        self, account: str, region: str, key_id: str, grant_id: str
+    ) -> GrantRecord | None:
+        """One grant read from storage, or None."""
+        data = self._view.get(_grants_prefix(account, region, key_id) + grant_id)
+        return None if data is None else GrantRecord.from_bytes(data)
+
+    def save_grant(self, grant: GrantRecord) -> None:
+        """Store a grant; readers see it at once."""
+        prefix = _grants_prefix(grant.account, grant.region, grant.key_id)
+        self._view.put(prefix + grant.grant_id, grant.to_bytes())
+        self._grants.changed(prefix)
+
+    def remove_grant(self, grant: GrantRecord) -> None:
+        """Delete a grant; readers see it gone at once."""
+        prefix = _grants_prefix(grant.account, grant.region, grant.key_id)
+        self._view.delete(prefix + grant.grant_id)
+        self._grants.changed(prefix)
+
+    def remove_key_grants(self, account: str, region: str, key_id: str) -> int:
+        """Delete every grant on a key (when it is destroyed); how many there were."""
+        prefix = _grants_prefix(account, region, key_id)
+        paths = [path for path, _ in self._view.scan(prefix)]
+        for path in paths:
+            self._view.delete(path)
+        self._grants.changed(prefix)
+        return len(paths)
+
+    def account_grants(
+        self, account: str, region: str, start_after: str | None = None
+    ) -> Iterator[tuple[str, GrantRecord]]:
+        """(`<key id>/<grant id>`, grant) for every grant in an account and region, in
+        that order, after `start_after` (ListRetirableGrants), read from storage."""
+        prefix = f"{account}/{region}/grants/"
+        after = None if start_after is None else prefix + start_after
+        for path, data in self._view.scan(prefix, start_after=after):
+            yield path.removeprefix(prefix), GrantRecord.from_bytes(data)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,7 +26,9 @@ from strongroom.errors import (
     NotFoundException,
 )
 from strongroom.keystores import KeyStore
-from strongroom.services.caller import Caller
+from strongroom.services.caller import NO_CONTEXT, Caller, Context
+from strongroom.services.kms.grant_check import grant_check
+from strongroom.services.kms.key_access import KeyAccess
 from strongroom.services.kms.records import (
     DISABLED,
     ENABLED,
@@ -52,9 +54,13 @@ class Kms:
     random: RandomBytes
     usage: UsageTracker = field(init=False)
     """Each key's latest cryptographic use (GetKeyLastUsage), beside its records."""
+    access: KeyAccess = field(init=False)
+    """Key policies, condition keys and grants: who may use a key."""
 
     def __post_init__(self) -> None:
         self.usage = UsageTracker(self.repository.view, self.clock)
+        self.access = KeyAccess()
+        self.access.grants = grant_check(self.repository, self.access)
 
     def keystore(self, record: KeyRecord) -> KeyStore:
         """The key store holding this key's material."""
@@ -184,18 +190,30 @@ def authorized_key(
     *,
     aliases: bool = True,
     check: KeyCheck | None = None,
+    encryption_context: Mapping[str, str] | None = None,
+    context: Context = NO_CONTEXT,
+    requested_grant: object = None,
 ) -> KeyRecord:
     """The key `key_ref` names (shared, read-only), once `caller` may do `action` on it.
 
     The preamble of every operation on one key, in AWS's order: find it (else
-    `NotFoundException`), authorize `action` on its ARN, then `check` its state. The body
-    is `find_key`'s, inlined: this is the hot path (Encrypt, Decrypt, GenerateDataKey).
+    `NotFoundException`), authorize `action` on its ARN under its key policy (with the
+    request's encryption context and condition keys, `KeyAccess`), then `check` its
+    state. The body is `find_key`'s, inlined: this is the hot path (Encrypt, Decrypt).
     """
     key_id = key_id_of(kms, caller, key_ref, aliases=aliases)
     record = kms.repository.key(caller.account_id, caller.region, key_id)
     if record is None or is_past_deletion(kms, record):
         raise _not_found(caller, key_id)
-    caller.authorize(action, record.arn)
+    kms.access.authorize(
+        caller,
+        action,
+        record,
+        key_ref=key_ref,
+        encryption_context=encryption_context,
+        context=context,
+        requested_grant=requested_grant,
+    )
     if check is not None:
         check(record)
     return record
@@ -209,6 +227,7 @@ def key_to_change(
     *,
     aliases: bool = True,
     check: KeyCheck | None = None,
+    context: Context = NO_CONTEXT,
 ) -> KeyRecord:
     """Like `authorized_key`, but a private copy read inside the operation's transaction,
     to change and `save`."""
@@ -216,7 +235,7 @@ def key_to_change(
     record = kms.repository.load(found.account, found.region, found.key_id)
     if record is None:
         raise _not_found(caller, found.key_id)
-    caller.authorize(action, record.arn)
+    kms.access.authorize(caller, action, record, key_ref=key_ref, context=context, shared=False)
     if check is not None:
         check(record)
     return record

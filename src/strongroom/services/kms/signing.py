@@ -95,7 +95,17 @@ def _signing_key(
 ) -> tuple[KeyRecord, SignatureScheme, bool]:
     """Sign's and Verify's preamble: the key (found, authorized, usable, a signing key),
     the algorithm's scheme, and whether the message is a digest; DryRun stops here."""
-    record = authorized_key(kms, caller, f"kms:{operation}", key_ref, check=require_usable)
+    record = authorized_key(
+        kms,
+        caller,
+        f"kms:{operation}",
+        key_ref,
+        check=require_usable,
+        context={
+            "kms:SigningAlgorithm": (algorithm,),
+            "kms:MessageType": (message_type,),
+        },
+    )
     key_specs.require_usage(record.arn, record.key_usage, SIGN_VERIFY, operation)
     prehashed = _scheme(record, algorithm, message, message_type)
     refuse_if_dry_run(dry_run)

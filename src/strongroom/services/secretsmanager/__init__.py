@@ -13,9 +13,8 @@ from typing import Any
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
-from strongroom.policy import AllowAuthenticated, Authorizer
 from strongroom.process_identity import holder_id
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Authorizer, Caller
 from strongroom.services.kms_envelope import KmsEnvelope
 from strongroom.services.plugin import Job, ServicePlugin
 from strongroom.services.secretsmanager import (

@@ -16,8 +16,7 @@ import orjson
 
 from strongroom.errors import AccessDeniedException, ResourceNotFoundException
 from strongroom.identity import Principal
-from strongroom.policy import Authorizer
-from strongroom.services.caller import Caller
+from strongroom.services.caller import Authorizer, Caller
 from strongroom.services.plugin import Operation, ServicePlugin
 
 SERVICE_PRINCIPAL = "secretsmanager.amazonaws.com"

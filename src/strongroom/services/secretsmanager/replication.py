@@ -17,6 +17,7 @@ from typing import Any
 from strongroom.errors import InvalidParameterException, InvalidRequestException, StrongroomError
 from strongroom.services.caller import Caller
 from strongroom.services.secretsmanager.records import ReplicaInfo, SecretRecord, VersionInfo
+from strongroom.services.secretsmanager.secret_access import replica_keys
 from strongroom.services.secretsmanager.service import (
     Operation,
     SecretsManager,
@@ -152,7 +153,12 @@ def replicate_secret_to_regions(
 ) -> dict[str, Any]:
     """ReplicateSecretToRegions: replicas that follow the primary from now on."""
     primary = secret_to_change(
-        sm, caller, "secretsmanager:ReplicateSecretToRegions", SecretId, check=require_changeable
+        sm,
+        caller,
+        "secretsmanager:ReplicateSecretToRegions",
+        SecretId,
+        check=require_changeable,
+        context=replica_keys(AddReplicaRegions, ForceOverwriteReplicaSecret),
     )
     add_replicas(sm, caller, primary, AddReplicaRegions, ForceOverwriteReplicaSecret)
     return {"ARN": primary.arn, "ReplicationStatus": primary.replication_status()}

@@ -2,8 +2,9 @@
 
 Stored verbatim as the caller wrote them, once they parse as an IAM resource policy
 (`strongroom.policy.parse_policy`). With BlockPublicPolicy, a policy that grants broad
-access (`grants_public_access`) is refused. Enforcement arrives with identities and
-policies; until then a stored policy changes who may do nothing.
+access (`grants_public_access`) is refused. The stored policy is enforced by every operation on
+the secret (`secret_access`): it can allow a principal that no identity policy allows,
+and its explicit Deny refuses anyone, the account root too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from strongroom.errors import MalformedPolicyDocumentException, PublicPolicyExce
 from strongroom.policy import PolicyGrammarError, grants_public_access, parse_policy
 from strongroom.services.caller import Caller
 from strongroom.services.secretsmanager import replication
+from strongroom.services.secretsmanager.secret_access import request_keys
 from strongroom.services.secretsmanager.service import (
     Operation,
     SecretsManager,
@@ -53,6 +55,7 @@ def put_resource_policy(
         SecretId,
         check=require_changeable,
         strict=False,
+        context=request_keys(BlockPublicPolicy=BlockPublicPolicy),
     )
     document = _parsed(ResourcePolicy)
     if BlockPublicPolicy and grants_public_access(document):
@@ -105,8 +108,8 @@ def validate_resource_policy(
     """ValidateResourcePolicy: grammar and broad-access checks, reported, not raised."""
     if SecretId is not None:
         record = find_secret(sm, caller, SecretId)
-        caller.authorize("secretsmanager:ValidateResourcePolicy", record.arn)
-        caller.authorize("secretsmanager:PutResourcePolicy", record.arn)
+        for action in ("ValidateResourcePolicy", "PutResourcePolicy"):
+            sm.access.authorize(caller, f"secretsmanager:{action}", record, secret_id=SecretId)
     else:
         caller.authorize("secretsmanager:ValidateResourcePolicy", "*")
     errors: list[dict[str, str]] = []

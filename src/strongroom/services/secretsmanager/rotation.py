@@ -18,6 +18,7 @@ from strongroom.services.caller import Caller
 from strongroom.services.secretsmanager import labels
 from strongroom.services.secretsmanager.rotation_runs import new_token, schedule_next, start_run
 from strongroom.services.secretsmanager.rotation_schedule import RotationRules as Schedule
+from strongroom.services.secretsmanager.secret_access import request_keys
 from strongroom.services.secretsmanager.service import (
     Operation,
     SecretsManager,
@@ -45,9 +46,16 @@ def _rotate(
     rules: dict[str, Any] | None,
     immediately: bool,
     external: bool,
+    role_arn: str | None,
 ) -> dict[str, Any]:
+    keys = request_keys(
+        RotationLambdaARN=function_arn,
+        RotateImmediately=immediately,
+        ModifyRotationRules=rules is not None,
+        ExternalSecretRotationRoleArn=role_arn,
+    )
     record = secret_to_change(
-        sm, caller, "secretsmanager:RotateSecret", SecretId, check=require_changeable
+        sm, caller, "secretsmanager:RotateSecret", SecretId, check=require_changeable, context=keys
     )
     if external:
         raise InvalidRequestException(
@@ -110,6 +118,7 @@ def rotate_secret(
         rules=RotationRules,
         immediately=RotateImmediately,
         external=bool(external),
+        role_arn=ExternalSecretRotationRoleArn,
     )
     if sm.wake_rotations is not None:
         sm.wake_rotations()  # committed: the engine may claim it now

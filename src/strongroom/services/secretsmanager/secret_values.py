@@ -4,6 +4,7 @@ PutSecretValue, ListSecretVersionIds and UpdateSecretVersionStage."""
 from __future__ import annotations
 
 import base64
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -13,9 +14,11 @@ from strongroom.errors import (
     InvalidParameterException,
     StrongroomError,
 )
-from strongroom.services.caller import Caller
+from strongroom.services.caller import Caller, Context
 from strongroom.services.secretsmanager import labels, replication
 from strongroom.services.secretsmanager.listing import matching_secrets
+from strongroom.services.secretsmanager.records import AWSCURRENT
+from strongroom.services.secretsmanager.secret_access import request_keys
 from strongroom.services.secretsmanager.service import (
     Operation,
     SecretsManager,
@@ -37,6 +40,17 @@ from strongroom.services.secretsmanager.versions import (
     write_version,
 )
 
+_CURRENT: Context = MappingProxyType({"secretsmanager:VersionStage": (AWSCURRENT,)})
+"""GetSecretValue's keys when it names no version: AWSCURRENT is read."""
+
+
+def _version_keys(version_id: str | None, stage: str | None) -> Context:
+    """`secretsmanager:VersionId` and `secretsmanager:VersionStage` as the request takes
+    effect: a version named by id has no stage unless one is given too."""
+    if version_id is None and stage is None:
+        return _CURRENT
+    return request_keys(VersionId=version_id, VersionStage=stage)
+
 
 def _get_value(
     sm: SecretsManager,
@@ -46,7 +60,12 @@ def _get_value(
     stage: str | None = None,
 ) -> dict[str, Any]:
     record = authorized_secret(
-        sm, caller, "secretsmanager:GetSecretValue", secret_id, check=require_not_deleted
+        sm,
+        caller,
+        "secretsmanager:GetSecretValue",
+        secret_id,
+        check=require_not_deleted,
+        context=_version_keys(version_id, stage),
     )
     chosen = select_version(record, version_id, stage)
     value = read_value(sm, caller, record, chosen)
@@ -200,7 +219,12 @@ def update_secret_version_stage(
 ) -> dict[str, Any]:
     """UpdateSecretVersionStage: move a label between versions, or remove it."""
     record = secret_to_change(
-        sm, caller, "secretsmanager:UpdateSecretVersionStage", SecretId, check=require_changeable
+        sm,
+        caller,
+        "secretsmanager:UpdateSecretVersionStage",
+        SecretId,
+        check=require_changeable,
+        context=request_keys(VersionStage=VersionStage),
     )
     labels.move_label(record, VersionStage, RemoveFromVersionId, MoveToVersionId)
     touch(sm, record)

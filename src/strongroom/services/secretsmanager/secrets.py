@@ -11,7 +11,7 @@ from strongroom.errors import (
     ResourceExistsException,
     ResourceNotFoundException,
 )
-from strongroom.services.caller import Caller
+from strongroom.services.caller import Caller, Context, request_tag_keys
 from strongroom.services.secretsmanager import replication, rotation_runs
 from strongroom.services.secretsmanager.records import (
     AWSCURRENT,
@@ -21,6 +21,7 @@ from strongroom.services.secretsmanager.records import (
     SecretRecord,
     secret_arn,
 )
+from strongroom.services.secretsmanager.secret_access import replica_keys, request_keys, tag_pairs
 from strongroom.services.secretsmanager.service import (
     ON_REPLICA,
     Operation,
@@ -69,13 +70,22 @@ def _arn_pattern(caller: Caller, name: str) -> str:
     return secret_arn(caller.partition, caller.region, caller.account_id, name, "??????")
 
 
-def _authorize_create(caller: Caller, name: str, tags: object, replicas: object) -> None:
+def _authorize_create(
+    caller: Caller,
+    name: str,
+    tags: list[dict[str, str]] | None,
+    replicas: list[dict[str, str]] | None,
+    context: Context,
+) -> None:
+    """CreateSecret, and TagResource and ReplicateSecretToRegions when the request tags or
+    replicates, on the ARN the secret will have, with the request's keys."""
     pattern = _arn_pattern(caller, name)
-    caller.authorize("secretsmanager:CreateSecret", pattern)
+    keys = {**context, **request_tag_keys(tag_pairs(tags))}
+    caller.authorize("secretsmanager:CreateSecret", pattern, keys)
     if tags:
-        caller.authorize("secretsmanager:TagResource", pattern)
+        caller.authorize("secretsmanager:TagResource", pattern, keys)
     if replicas:
-        caller.authorize("secretsmanager:ReplicateSecretToRegions", pattern)
+        caller.authorize("secretsmanager:ReplicateSecretToRegions", pattern, keys)
 
 
 def _retry_of(
@@ -121,7 +131,9 @@ def create_secret(
 ) -> dict[str, Any]:
     """CreateSecret: a secret, with its first version if a value is given."""
     check_name(Name)
-    _authorize_create(caller, Name, Tags, AddReplicaRegions)
+    context = request_keys(Name=Name, Description=Description, KmsKeyId=KmsKeyId, Type=Type)
+    context = {**context, **replica_keys(AddReplicaRegions, ForceOverwriteReplicaSecret)}
+    _authorize_create(caller, Name, Tags, AddReplicaRegions, context)
     value = value_of(SecretString, SecretBinary, required=False)
     token = require_token(ClientRequestToken) if value is not None else ClientRequestToken
     existing = sm.repository.load(caller.account_id, caller.region, Name)
@@ -185,7 +197,12 @@ def update_secret(
 ) -> dict[str, Any]:
     """UpdateSecret: description, key, type, and a new AWSCURRENT version if a value is given."""
     record = secret_to_change(
-        sm, caller, "secretsmanager:UpdateSecret", SecretId, check=require_changeable
+        sm,
+        caller,
+        "secretsmanager:UpdateSecret",
+        SecretId,
+        check=require_changeable,
+        context=request_keys(Description=Description, KmsKeyId=KmsKeyId, Type=Type),
     )
     value = value_of(SecretString, SecretBinary, required=False)
     version_id = None
@@ -243,15 +260,24 @@ def destroy(sm: SecretsManager, record: SecretRecord) -> None:
     sm.repository.remove(record)
 
 
+def _deletion_keys(window: int, force: bool) -> Context:
+    """`secretsmanager:ForceDeleteWithoutRecovery`, and the recovery window unless forced."""
+    return request_keys(
+        ForceDeleteWithoutRecovery=force, RecoveryWindowInDays=None if force else window
+    )
+
+
 @writes
 def _delete(
     sm: SecretsManager, caller: Caller, *, SecretId: str, window: int, force: bool
 ) -> dict[str, Any]:
+    keys = _deletion_keys(window, force)
     try:
-        record = secret_to_change(sm, caller, "secretsmanager:DeleteSecret", SecretId)
+        record = secret_to_change(sm, caller, "secretsmanager:DeleteSecret", SecretId, context=keys)
     except ResourceNotFoundException:
         if force and not SecretId.startswith("arn:"):  # AWS: forcing an absent secret is fine
-            caller.authorize("secretsmanager:DeleteSecret", _arn_pattern(caller, SecretId))
+            absent = {**keys, "secretsmanager:SecretId": (SecretId,)}
+            caller.authorize("secretsmanager:DeleteSecret", _arn_pattern(caller, SecretId), absent)
             return {"Name": SecretId, "DeletionDate": round(sm.clock.now(), 3)}
         raise
     if record.primary_region is not None:

@@ -4,8 +4,9 @@
 `(sm, caller, **params)`. A `SecretId` is resolved the way AWS resolves it (name, full
 ARN, partial ARN), always within the caller's account and region. An operation on one
 secret gets it from `authorized_secret` (read-only) or `secret_to_change` (a private
-copy): found, then authorized, then its state checked, in that order, so authorizing
-first is structural.
+copy): found, then authorized (identity policies and the secret's resource policy, with
+the request's condition keys: see `secret_access`), then its state checked, in that
+order, so authorizing first is structural.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from strongroom.clock import Clock
@@ -24,12 +25,13 @@ from strongroom.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
-from strongroom.services.caller import Caller
+from strongroom.services.caller import NO_CONTEXT, Caller, Context
 from strongroom.services.plugin import Operation as Operation  # re-exported to the operations
 from strongroom.services.secretsmanager.functions_gateway import FunctionsGateway
 from strongroom.services.secretsmanager.kms_gateway import KmsGateway
 from strongroom.services.secretsmanager.records import SecretRecord
 from strongroom.services.secretsmanager.repository import SecretsRepository
+from strongroom.services.secretsmanager.secret_access import SecretAccess
 
 NOT_FOUND = "Secrets Manager can't find the specified secret."
 MARKED_DELETED = (
@@ -54,6 +56,8 @@ class SecretsManager:
     """Rotation functions (the Lambda service); None where the server has none."""
     wake_rotations: Callable[[], None] | None = None
     """Tells the rotation engine a rotation was just asked for."""
+    access: SecretAccess = field(default_factory=SecretAccess)
+    """Authorizes operations on one secret."""
 
     def forget_caches(self) -> None:
         """Drop cached records (after a rolled-back write, a wipe or a seal), KMS's too:
@@ -146,11 +150,13 @@ def authorized_secret(
     *,
     check: SecretCheck | None = None,
     strict: bool = True,
+    context: Context = NO_CONTEXT,
 ) -> SecretRecord:
-    """The secret (shared, read-only), once `caller` may do `action` on it and `check`
-    passed: find, authorize, check, in that order."""
+    """The secret (shared, read-only), once `caller` may do `action` on it (with the
+    request's condition keys `context`) and `check` passed: find, authorize, check, in
+    that order."""
     record = find_secret(sm, caller, secret_id, strict=strict)
-    caller.authorize(action, record.arn)
+    sm.access.authorize(caller, action, record, secret_id=secret_id, context=context)
     if check is not None:
         check(record)
     return record
@@ -164,14 +170,15 @@ def secret_to_change(
     *,
     check: SecretCheck | None = None,
     strict: bool = True,
+    context: Context = NO_CONTEXT,
 ) -> SecretRecord:
     """Like `authorized_secret`, but a private copy read inside the operation's
-    transaction, to change and `save`."""
+    transaction (authorized as it is there), to change and `save`."""
     found = find_secret(sm, caller, secret_id, strict=strict)
     record = sm.repository.load(found.account, found.region, found.name)
     if record is None or record.suffix != found.suffix:
         raise ResourceNotFoundException(NOT_FOUND)
-    caller.authorize(action, record.arn)
+    sm.access.authorize(caller, action, record, secret_id=secret_id, context=context, shared=False)
     if check is not None:
         check(record)
     return record

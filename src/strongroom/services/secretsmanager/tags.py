@@ -1,5 +1,8 @@
 """Tags on secrets: TagResource, UntagResource, and AWS's tag rules.
 
+TagResource is authorized with `aws:RequestTag/<key>` and `aws:TagKeys` of the tags it
+sets, UntagResource with `aws:TagKeys` of the keys it removes.
+
 Rules (AWS's): at most 50 tags per secret; keys 1-127 and values 0-255 characters of
 letters, digits, spaces and `+ - = . _ : / @`; the `aws:` prefix is AWS's own. A refused
 change changes nothing: the whole new tag set is checked before anything is saved.
@@ -11,8 +14,9 @@ import re
 from typing import Any
 
 from strongroom.errors import InvalidParameterException, LimitExceededException
-from strongroom.services.caller import Caller
+from strongroom.services.caller import Caller, request_tag_keys
 from strongroom.services.secretsmanager import replication
+from strongroom.services.secretsmanager.secret_access import tag_pairs
 from strongroom.services.secretsmanager.service import (
     Operation,
     SecretsManager,
@@ -60,7 +64,12 @@ def tag_resource(
 ) -> dict[str, Any]:
     """TagResource: add tags, or give existing keys new values."""
     record = secret_to_change(
-        sm, caller, "secretsmanager:TagResource", SecretId, check=require_changeable
+        sm,
+        caller,
+        "secretsmanager:TagResource",
+        SecretId,
+        check=require_changeable,
+        context=request_tag_keys(tag_pairs(Tags)),
     )
     record.tags = merged_tags(record.tags, Tags)
     touch(sm, record)
@@ -75,7 +84,12 @@ def untag_resource(
 ) -> dict[str, Any]:
     """UntagResource: remove tags by key; keys the secret does not have are ignored."""
     record = secret_to_change(
-        sm, caller, "secretsmanager:UntagResource", SecretId, check=require_changeable
+        sm,
+        caller,
+        "secretsmanager:UntagResource",
+        SecretId,
+        check=require_changeable,
+        context={"aws:TagKeys": tuple(TagKeys)},
     )
     removed = set(TagKeys)
     record.tags = [[key, value] for key, value in record.tags or [] if key not in removed]

@@ -4,6 +4,10 @@ Every new version is written whole in one transaction: the version record, the
 parameter record that points at it, its policies' due entries and its change event.
 A parameter keeps at most 100 versions: the oldest goes when a new one comes, unless it
 has a label (ParameterMaxVersionLimitExceeded, and nothing changes).
+
+PutParameter is authorized with `ssm:Overwrite` and `ssm:Policies` (whether the request
+overwrites, whether it sets policies) and, with Tags, `aws:RequestTag/<key>` and
+`aws:TagKeys`; with Tags it also needs `ssm:AddTagsToResource`.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from strongroom.errors import (
     ParameterPatternMismatchException,
     ValidationException,
 )
-from strongroom.services.caller import Caller
+from strongroom.services.caller import Caller, request_tag_keys
 from strongroom.services.ssm import notifications, policies, secure_values
 from strongroom.services.ssm.names import canonical_name, check_name
+from strongroom.services.ssm.parameter_access import flag
 from strongroom.services.ssm.records import (
     ADVANCED,
     SECURE_STRING,
@@ -217,9 +222,12 @@ def put_parameter(
 ) -> dict[str, Any]:
     """PutParameter: a new parameter, or (with Overwrite) a new version of one."""
     Name = canonical_name(check_name(Name, arn_prefix=arn_of(caller, "")))
-    caller.authorize("ssm:PutParameter", arn_of(caller, Name))
+    arn = arn_of(caller, Name)
+    tagging = request_tag_keys((tag["Key"], tag["Value"]) for tag in Tags or ())
+    keys = {"ssm:Overwrite": flag(Overwrite), "ssm:Policies": flag(bool(Policies)), **tagging}
+    caller.authorize("ssm:PutParameter", arn, keys)
     if Tags:
-        caller.authorize("ssm:AddTagsToResource", arn_of(caller, Name))
+        caller.authorize("ssm:AddTagsToResource", arn, tagging)
     if not Value:
         raise ValidationException(
             "1 validation error detected: Value '' at 'value' failed to satisfy constraint: "

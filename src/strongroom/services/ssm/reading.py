@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Iterator
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ from strongroom.errors import (
     ParameterVersionNotFound,
     ValidationException,
 )
-from strongroom.services.caller import Caller
+from strongroom.services.caller import Caller, Context
 from strongroom.services.ssm import secret_references, secure_values
 from strongroom.services.ssm.filters import (
     ParameterFacts,
@@ -35,6 +36,7 @@ from strongroom.services.ssm.names import (
     is_under,
     parse_selector,
 )
+from strongroom.services.ssm.parameter_access import flag
 from strongroom.services.ssm.records import SECURE_STRING, ParameterRecord, VersionRecord
 from strongroom.services.ssm.service import (
     Operation,
@@ -94,11 +96,11 @@ def _parameter(
     except ValidationException:
         caller.authorize(action, arn_of(caller, reference))
         raise ParameterNotFound(f"Parameter {reference} not found.") from None
-    caller.authorize(action, arn_of(caller, selector.name))
     namespace = (selector.account, selector.region)
-    if namespace not in ((None, None), (caller.account_id, caller.region)):
-        raise ParameterNotFound(f"Parameter {reference} not found.")
-    record = ps.repository.parameter(caller.account_id, caller.region, selector.name)
+    record = None
+    if namespace in ((None, None), (caller.account_id, caller.region)):
+        record = ps.repository.parameter(caller.account_id, caller.region, selector.name)
+    ps.access.authorize(caller, action, arn_of(caller, selector.name), record)
     if record is None:
         raise ParameterNotFound(f"Parameter {reference} not found.")
     version = _selected(ps, record, selector)
@@ -203,6 +205,12 @@ def _labelled(
     return record.current
 
 
+_RECURSIVE: dict[bool, Context] = {
+    recursive: MappingProxyType({"ssm:Recursive": flag(recursive)}) for recursive in (True, False)
+}
+"""GetParametersByPath's condition keys."""
+
+
 def get_parameters_by_path(
     ps: ParameterStore,
     caller: Caller,
@@ -214,9 +222,15 @@ def get_parameters_by_path(
     MaxResults: int = 10,
     NextToken: str | None = None,
 ) -> dict[str, Any]:
-    """GetParametersByPath: one level below `Path`, or every level when Recursive."""
+    """GetParametersByPath: one level below `Path`, or every level when Recursive.
+
+    Authorized as AWS authorizes it ("How Parameter Store authorizes parameter
+    retrieval"): `ssm:GetParametersByPath` on the path's ARN, with `ssm:Recursive`, and not
+    on each parameter returned. Every parameter under an allowed path is returned, even
+    one a policy denies to GetParameter: a policy that hides `/a/b` must also deny
+    GetParametersByPath on `/a` and the paths above it."""
     path = check_path(Path)
-    caller.authorize("ssm:GetParametersByPath", arn_of(caller, path))
+    caller.authorize("ssm:GetParametersByPath", arn_of(caller, path), _RECURSIVE[Recursive])
     matches = compile_path_filters(ParameterFilters or [])
     prefix = "" if path == "/" else path.rstrip("/") + "/"
     records = ps.repository.under(caller.account_id, caller.region, prefix, _after(NextToken))

@@ -10,7 +10,6 @@ whose `SourceResult` is GetSecretValue's answer as JSON. WithDecryption is requi
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 from typing import Any
 
@@ -54,7 +53,7 @@ def read(
             "WithDecryption flag must be True for retrieving a Secret Manager secret."
         )
     secret_id, selector = _split(reference)
-    via = dataclasses.replace(caller, via_service=f"ssm.{caller.region}.amazonaws.com")
+    via = caller.via(f"ssm.{caller.region}.amazonaws.com")
     if secrets is None or not secret_id:
         raise _not_found(reference)
     get = secrets.operations["GetSecretValue"]

@@ -3,24 +3,26 @@
 `ParameterStore` is built once by the package's `plugin`; operations are plain functions
 `(ps, caller, **params)`. An operation on one parameter gets it from
 `authorized_parameter` (read-only) or `parameter_to_change` (a private copy): authorized
-on the ARN its name makes, then found, so authorizing first is structural.
+on the ARN its name makes (with its tags when it exists: see `parameter_access`) before
+anything about it is answered, so authorizing first is structural.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from strongroom.clock import Clock
 from strongroom.crypto import RandomBytes
 from strongroom.errors import ParameterNotFound, StrongroomError
-from strongroom.services.caller import Caller
+from strongroom.services.caller import NO_CONTEXT, Caller, Context
 from strongroom.services.kms_envelope import KmsEnvelope
 from strongroom.services.plugin import Operation as Operation  # re-exported to the operations
 from strongroom.services.plugin import ServicePlugin
 from strongroom.services.ssm.names import is_well_formed, parameter_arn
+from strongroom.services.ssm.parameter_access import ParameterAccess
 from strongroom.services.ssm.records import ParameterRecord
 from strongroom.services.ssm.repository import ParametersRepository
 
@@ -40,6 +42,8 @@ class ParameterStore:
     """Where change events go; None when no one receives them (no event is even built)."""
     secrets: ServicePlugin | None = None
     """Secrets Manager, for `/aws/reference/secretsmanager/...` (None without it)."""
+    access: ParameterAccess = field(default_factory=ParameterAccess)
+    """Authorizes operations on one parameter."""
 
     def forget_caches(self) -> None:
         """Drop cached records, KMS's too (a rolled-back write may have made the managed
@@ -80,36 +84,53 @@ def _not_found(name: str) -> StrongroomError:
     return ParameterNotFound(f"Parameter {name} not found.")
 
 
-def authorized_name(caller: Caller, action: str, name: str, missing: Missing = _not_found) -> None:
-    """Authorize `action` on the ARN `name` makes, before anything is looked up (AWS
-    evaluates the ARN the name makes, so a refusal says nothing of whether it exists); a
+def _authorized(
+    ps: ParameterStore,
+    caller: Caller,
+    action: str,
+    name: str,
+    missing: Missing,
+    context: Context,
+    *,
+    private: bool,
+) -> ParameterRecord:
+    """Authorize `action` on the ARN `name` makes, with the parameter's tags if it exists
+    (AWS evaluates that ARN whether it exists or not, so a refusal says nothing of it); a
     name out of form names nothing and is never looked up."""
-    caller.authorize(action, arn_of(caller, name))
-    if not is_well_formed(name):
+    record = None
+    if is_well_formed(name):
+        repository = ps.repository
+        read = repository.load if private else repository.parameter
+        record = read(caller.account_id, caller.region, name)
+    ps.access.authorize(caller, action, arn_of(caller, name), record, context, shared=not private)
+    if record is None:
         raise missing(name)
+    return record
 
 
 def authorized_parameter(
-    ps: ParameterStore, caller: Caller, action: str, name: str, missing: Missing = _not_found
+    ps: ParameterStore,
+    caller: Caller,
+    action: str,
+    name: str,
+    missing: Missing = _not_found,
+    context: Context = NO_CONTEXT,
 ) -> ParameterRecord:
     """The parameter (shared, read-only) once `caller` may do `action` on it."""
-    authorized_name(caller, action, name, missing)
-    record = ps.repository.parameter(caller.account_id, caller.region, name)
-    if record is None:
-        raise missing(name)
-    return record
+    return _authorized(ps, caller, action, name, missing, context, private=False)
 
 
 def parameter_to_change(
-    ps: ParameterStore, caller: Caller, action: str, name: str, missing: Missing = _not_found
+    ps: ParameterStore,
+    caller: Caller,
+    action: str,
+    name: str,
+    missing: Missing = _not_found,
+    context: Context = NO_CONTEXT,
 ) -> ParameterRecord:
     """Like `authorized_parameter`, but a private copy read inside the operation's
-    transaction, to change and `save`."""
-    authorized_name(caller, action, name, missing)
-    record = ps.repository.load(caller.account_id, caller.region, name)
-    if record is None:
-        raise missing(name)
-    return record
+    transaction (authorized as it is there), to change and `save`."""
+    return _authorized(ps, caller, action, name, missing, context, private=True)
 
 
 def user_arn(caller: Caller) -> str:

@@ -2,6 +2,8 @@
 
 Only `ResourceType="Parameter"` is served (the others are resources Strongroom does not
 have). At most 50 tags; `aws:` keys are AWS's own. A refused change changes nothing.
+Authorized with the parameter's `aws:ResourceTag/<key>`, and `aws:RequestTag/<key>` and
+`aws:TagKeys` of the tags added, or `aws:TagKeys` of the keys removed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from strongroom.errors import (
     TooManyTagsError,
     ValidationException,
 )
-from strongroom.services.caller import Caller
+from strongroom.services.caller import NO_CONTEXT, Caller, Context, request_tag_keys
 from strongroom.services.ssm.records import ParameterRecord
 from strongroom.services.ssm.service import (
     Operation,
@@ -43,11 +45,16 @@ def tag_dict(tags: list[dict[str, str]], current: dict[str, str] | None = None) 
 
 
 def _parameter(
-    ps: ParameterStore, caller: Caller, action: str, resource_type: str, resource_id: str
+    ps: ParameterStore,
+    caller: Caller,
+    action: str,
+    resource_type: str,
+    resource_id: str,
+    context: Context = NO_CONTEXT,
 ) -> ParameterRecord:
     if resource_type != "Parameter":
         raise InvalidResourceType(f"Strongroom tags only parameters, not {resource_type}.")
-    return parameter_to_change(ps, caller, action, resource_id, _no_resource)
+    return parameter_to_change(ps, caller, action, resource_id, _no_resource, context)
 
 
 def _no_resource(name: str) -> InvalidResourceId:
@@ -64,7 +71,8 @@ def add_tags_to_resource(
     Tags: list[dict[str, str]],
 ) -> dict[str, Any]:
     """AddTagsToResource: add tags, or give existing keys new values."""
-    record = _parameter(ps, caller, "ssm:AddTagsToResource", ResourceType, ResourceId)
+    tagging = request_tag_keys((tag["Key"], tag["Value"]) for tag in Tags)
+    record = _parameter(ps, caller, "ssm:AddTagsToResource", ResourceType, ResourceId, tagging)
     record.tags = tag_dict(Tags, record.tags)
     ps.repository.save(record)
     return {}
@@ -88,7 +96,9 @@ def remove_tags_from_resource(
     TagKeys: list[str],
 ) -> dict[str, Any]:
     """RemoveTagsFromResource: keys the parameter does not have are ignored."""
-    record = _parameter(ps, caller, "ssm:RemoveTagsFromResource", ResourceType, ResourceId)
+    removing = {"aws:TagKeys": tuple(TagKeys)}
+    action = "ssm:RemoveTagsFromResource"
+    record = _parameter(ps, caller, action, ResourceType, ResourceId, removing)
     for key in TagKeys:
         record.tags.pop(key, None)
     ps.repository.save(record)

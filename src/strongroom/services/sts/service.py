@@ -2,8 +2,9 @@
 
 `Sts` is built once by the package's `plugin`; operations are plain functions
 `(sts, caller, **params)`. STS keeps nothing of its own: temporary credentials live in
-`identity.SessionStore`, and users and roles are read (never written) from IAM's
-repository, for their ids and paths. `Identity` is the caller as GetCallerIdentity
+`identity.SessionStore`, and users, roles and managed policies are read (never
+written) from IAM's repository: ids, paths, trust policies, maximum session durations and
+session policies' documents. `Identity` is the caller as GetCallerIdentity
 answers it; a user whose record is gone (deleted, or renamed, since its session was
 issued) is no valid caller, and is refused as an unknown security token.
 """
@@ -11,9 +12,10 @@ issued) is no valid caller, and is refused as an unknown security token.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from strongroom.errors import UnrecognizedClientException
-from strongroom.identity import SessionStore
+from strongroom.identity import Session, SessionStore
 from strongroom.services.caller import Caller
 from strongroom.services.iam import IamRepository
 from strongroom.services.iam.records import ROLE, USER
@@ -28,7 +30,7 @@ class Sts:
     """What STS operations work with."""
 
     iam: IamRepository
-    """IAM's records, read for users' and roles' ids and paths."""
+    """IAM's records, read (never written) for users, roles and managed policies."""
     sessions: SessionStore
     """Where temporary credentials are issued."""
 
@@ -62,3 +64,13 @@ def identity_of(sts: Sts, caller: Caller) -> Identity:
     if user is None:
         raise UnrecognizedClientException(INVALID_TOKEN)
     return Identity(user.entity_id, account, user.arn(caller.partition))
+
+
+def credentials_of(session: Session) -> dict[str, Any]:
+    """A session's `Credentials` as STS answers them (Expiration: epoch seconds)."""
+    return {
+        "AccessKeyId": session.access_key_id,
+        "SecretAccessKey": session.secret_access_key,
+        "SessionToken": session.session_token,
+        "Expiration": session.expires,
+    }

@@ -19,7 +19,7 @@ from typing import Any
 from strongroom.errors import AccessDeniedException, ValidationException
 from strongroom.identity.sessions import is_session_id
 from strongroom.services.caller import Caller
-from strongroom.services.sts.service import Operation, Sts, identity_of
+from strongroom.services.sts.service import Operation, Sts, credentials_of, identity_of
 
 DEFAULT_SECONDS = 43_200
 ROOT_MAX_SECONDS = 3_600
@@ -51,14 +51,7 @@ def get_session_token(
     if principal.user_name == "root":
         seconds = min(seconds, ROOT_MAX_SECONDS)
     session = sts.sessions.issue_for_user(principal.account_id, principal.user_name, seconds)
-    return {
-        "Credentials": {
-            "AccessKeyId": session.access_key_id,
-            "SecretAccessKey": session.secret_access_key,
-            "SessionToken": session.session_token,
-            "Expiration": session.expires,
-        }
-    }
+    return {"Credentials": credentials_of(session)}
 
 
 OPERATIONS: dict[str, Operation] = {"GetSessionToken": get_session_token}

@@ -22,10 +22,9 @@ from strongroom.clock import Clock
 from strongroom.crypto import system_random
 from strongroom.functions import Invocation, InvocationResult
 from strongroom.identity import Principal
-from strongroom.policy import AllowAuthenticated
 from strongroom.services.awslambda import OPERATIONS, PREFIX, Lambda
 from strongroom.services.awslambda.repository import FunctionsRepository
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.storage.memory import MemoryStorage
 
 ACCOUNT = "111122223333"

@@ -18,8 +18,14 @@ from strongroom.clock import Clock
 from strongroom.crypto import system_random
 from strongroom.errors import AccessDeniedException, StrongroomError
 from strongroom.identity import AccessKeyStore, Principal
-from strongroom.policy import AllowAuthenticated
-from strongroom.services.caller import Caller
+from strongroom.policy import Verdict
+from strongroom.services.caller import (
+    DENIED,
+    AllowAuthenticated,
+    Caller,
+    Context,
+    ResourcePolicy,
+)
 from strongroom.services.iam import OPERATIONS, Iam, plugin
 from strongroom.storage.memory import MemoryStorage
 
@@ -34,9 +40,16 @@ class RefuseAll:
     def __init__(self) -> None:
         self.asked: list[tuple[str, str]] = []
 
-    def is_allowed(self, principal_arn: str, action: str, resource: str) -> bool:
+    def decide(
+        self,
+        caller: Caller,
+        action: str,
+        resource: str,
+        context: Context,
+        resource_policy: ResourcePolicy | None,
+    ) -> Verdict:
         self.asked.append((action, resource))
-        return False
+        return DENIED
 
 
 def allow(actions: list[str], resources: str | list[str] = "*") -> str:

@@ -37,6 +37,14 @@ CASES: dict[str, Case] = {
     "CreateUser": lambda k: ({"UserName": "n", "Path": "/x/"}, arn("user", "n", "/x/")),
     "GetUser": lambda k: ({"UserName": "u"}, USER),
     "ListUsers": lambda k: ({}, "*"),
+    "SimulatePrincipalPolicy": lambda k: (
+        {"PolicySourceArn": USER, "ActionNames": ["s3:GetObject"]},
+        USER,
+    ),
+    "SimulateCustomPolicy": lambda k: (
+        {"PolicyInputList": [DOC], "ActionNames": ["s3:GetObject"]},
+        "*",
+    ),
     "UpdateUser": lambda k: ({"UserName": "u", "NewUserName": "v"}, USER),
     "DeleteUser": lambda k: ({"UserName": "u"}, USER),
     "TagUser": lambda k: ({"UserName": "u", "Tags": TAGS}, USER),

@@ -26,8 +26,7 @@ from strongroom.clock import Clock
 from strongroom.errors import IncorrectKeyException, InvalidCiphertextException
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.services.kms import Kms, KmsRepository, ciphertext_blob, cryptographic
 from strongroom.services.kms.records import AliasRecord, KeyRecord, MaterialVersion
 from strongroom.storage.memory import MemoryStorage

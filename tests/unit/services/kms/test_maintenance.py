@@ -22,8 +22,7 @@ from strongroom.errors import (
 )
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.services.kms import OPERATIONS, Kms, KmsRepository, ciphertext_blob, run_maintenance
 from strongroom.storage.memory import MemoryStorage
 

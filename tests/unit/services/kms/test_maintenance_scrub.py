@@ -19,8 +19,7 @@ from strongroom.clock import Clock
 from strongroom.crypto import system_random
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.services.kms import OPERATIONS, Kms, KmsRepository, run_maintenance
 from strongroom.storage import SqliteStorage, StorageUnavailableError
 

@@ -18,10 +18,9 @@ from strongroom.crypto import system_random
 from strongroom.errors import ResourceNotFoundException, ValidationException
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
-from strongroom.policy import AllowAuthenticated
 from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as sm_service
-from strongroom.services.caller import Caller
+from strongroom.services.caller import AllowAuthenticated, Caller
 from strongroom.services.secretsmanager.records import SecretRecord
 from strongroom.services.secretsmanager.service import (
     NOT_FOUND,

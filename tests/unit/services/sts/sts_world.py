@@ -12,9 +12,16 @@ from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import system_random
 from strongroom.identity import AccessKeyStore, Principal, SessionStore
-from strongroom.policy import AllowAuthenticated, Authorizer
+from strongroom.policy import Verdict
 from strongroom.services import iam as iam_service
-from strongroom.services.caller import Caller
+from strongroom.services.caller import (
+    ALLOWED,
+    AllowAuthenticated,
+    Authorizer,
+    Caller,
+    Context,
+    ResourcePolicy,
+)
 from strongroom.services.iam import Iam
 from strongroom.services.sts import OPERATIONS, Sts, plugin
 from strongroom.storage.memory import MemoryStorage
@@ -39,9 +46,16 @@ class Asks:
     def __init__(self) -> None:
         self.asked: list[tuple[str, str, str]] = []
 
-    def is_allowed(self, principal_arn: str, action: str, resource: str) -> bool:
-        self.asked.append((principal_arn, action, resource))
-        return True
+    def decide(
+        self,
+        caller: Caller,
+        action: str,
+        resource: str,
+        context: Context,
+        resource_policy: ResourcePolicy | None,
+    ) -> Verdict:
+        self.asked.append((caller.principal.arn(caller.partition), action, resource))
+        return ALLOWED
 
 
 @dataclass

@@ -1,0 +1,133 @@
+"""Who may use a key: its key policy and the request's KMS condition keys, then grants.
+
+AWS's rule for KMS: the key policy must allow, either the caller directly or the account
+(the default key policy's `arn:aws:iam::<account>:root`), which lets IAM policies decide;
+without that, not even the account root may use the key. An explicit deny anywhere wins.
+Where policies leave the request implicitly denied, a grant on the key for the caller and
+the operation, whose constraints the request's encryption context meets, allows it.
+
+The condition keys of a key (`kms:KeySpec`, `kms:KeyUsage`, `kms:KeyOrigin`,
+`kms:MultiRegion`, `kms:MultiRegionKeyType`, `aws:ResourceTag/*`) are computed once per
+record; the request adds `kms:RequestAlias`, `kms:EncryptionContext:<key>`,
+`kms:EncryptionContextKeys` and what the operation passes (algorithms, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from strongroom.policy import Decision
+from strongroom.services.caller import NO_CONTEXT, Caller, Context, ResourcePolicy
+from strongroom.services.kms.records import KeyRecord
+
+GrantCheck = Callable[[Caller, str, KeyRecord, Mapping[str, str] | None, object], bool]
+"""Whether a grant lets `caller` do the action (`kms:Decrypt`) on the key, given the
+request's encryption context (None: the operation takes none) and, for CreateGrant, the
+grant asked for (else None)."""
+
+MAX_KEYS = 4096
+
+
+def encryption_context_keys(encryption_context: Mapping[str, str] | None) -> Context:
+    """`kms:EncryptionContext:<key>` for each pair and `kms:EncryptionContextKeys`."""
+    if not encryption_context:
+        return NO_CONTEXT
+    keys: dict[str, tuple[str, ...]] = {
+        f"kms:EncryptionContext:{k}": (v,) for k, v in encryption_context.items()
+    }
+    keys["kms:EncryptionContextKeys"] = tuple(encryption_context)
+    return keys
+
+
+def algorithm_keys(
+    algorithm: str | None,
+    name: str = "kms:EncryptionAlgorithm",
+    default: str | None = "SYMMETRIC_DEFAULT",
+) -> Context:
+    """The algorithm condition key (`kms:EncryptionAlgorithm`, `kms:SigningAlgorithm`,
+    `kms:MacAlgorithm`) for the algorithm a request names, or its default."""
+    chosen = algorithm or default
+    return NO_CONTEXT if chosen is None else {name: (chosen,)}
+
+
+class KeyAccess:
+    """Authorizes operations on keys (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.grants: GrantCheck | None = None
+        """Set by the grants module when KMS is built."""
+        self._keys: dict[str, tuple[KeyRecord, Context, ResourcePolicy]] = {}
+
+    def authorize(
+        self,
+        caller: Caller,
+        action: str,
+        record: KeyRecord,
+        *,
+        key_ref: str = "",
+        encryption_context: Mapping[str, str] | None = None,
+        context: Context = NO_CONTEXT,
+        shared: bool = True,
+        requested_grant: object = None,
+    ) -> None:
+        """Raise AccessDeniedException unless `caller` may do `action` on the key.
+
+        `shared`: the record is the repository's cached, read-only one (its keys may be
+        kept); False for a private copy that the operation is about to change.
+        `requested_grant`: what a CreateGrant asks to grant (a grant allows CreateGrant
+        only for less than itself).
+        """
+        key_keys, policy = self._of(record, shared)
+        keys = key_keys
+        if encryption_context or context or key_ref.startswith("alias/"):
+            keys = {**key_keys, **encryption_context_keys(encryption_context), **context}
+            if key_ref.startswith("alias/"):
+                keys["kms:RequestAlias"] = (key_ref,)
+        verdict = caller.verdict(action, record.arn, keys, policy)
+        if verdict.decision is Decision.ALLOW:
+            return
+        grants = self.grants
+        if (
+            verdict.decision is Decision.IMPLICIT_DENY
+            and grants is not None
+            and grants(caller, action, record, encryption_context, requested_grant)
+        ):
+            return
+        caller.refuse(action, record.arn, verdict)
+
+    def would_allow(self, caller: Caller, action: str, record: KeyRecord, policy: str) -> bool:
+        """Whether `policy`, were it the key's policy, would let `caller` do `action`
+        (PutKeyPolicy's and CreateKey's lockout safety check)."""
+        key_keys, _ = self._of(record, shared=False)
+        verdict = caller.verdict(action, record.arn, key_keys, ResourcePolicy(policy, True))
+        return verdict.decision is Decision.ALLOW
+
+    def key_keys(self, record: KeyRecord) -> Context:
+        """The key's own condition keys (`kms:KeySpec`, `aws:ResourceTag/*`, ...)."""
+        return self._of(record, shared=False)[0]
+
+    def _of(self, record: KeyRecord, shared: bool) -> tuple[Context, ResourcePolicy]:
+        """The key's condition keys and policy, kept while a shared record is the same
+        object (the repository replaces, never changes, the records it shares)."""
+        cached = self._keys.get(record.arn) if shared else None
+        if cached is not None and cached[0] is record:
+            return cached[1], cached[2]
+        keys: dict[str, tuple[str, ...]] = {
+            "kms:KeySpec": (record.key_spec,),
+            "kms:KeyUsage": (record.key_usage,),
+            "kms:KeyOrigin": (record.origin,),
+            "kms:MultiRegion": ("true" if record.multi_region else "false",),
+        }
+        if record.multi_region:
+            primary = record.primary_region == record.region
+            keys["kms:MultiRegionKeyType"] = ("PRIMARY" if primary else "REPLICA",)
+        for tag, value in record.tags.items():
+            keys[f"aws:ResourceTag/{tag}"] = (value,)
+        entry = (record, MappingProxyType(keys), ResourcePolicy(record.policy, required=True))
+        if not shared:
+            return entry[1], entry[2]
+        if len(self._keys) >= MAX_KEYS:
+            self._keys.clear()
+        self._keys[record.arn] = entry
+        return entry[1], entry[2]

@@ -1,0 +1,34 @@
+"""AssumeRole's session tags and transitive tag keys: AWS's rules and messages.
+
+At most 50 tags, keys of 1..128 and values of 0..256 characters of AWS's tag alphabet, and
+at most 50 transitive keys: model constraints, checked at the edge. Here, as AWS words it
+(InvalidParameterValue): tag keys are case-insensitive, so no key may be given twice in
+any letter case, and every transitive key must be one of the request's tag keys (in any
+case). A session tag then overrides a role tag of the same key in any case (the
+authorizer merges them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from strongroom.services.sts.errors import InvalidParameterValue
+
+Tags = tuple[tuple[str, str], ...]
+
+DUPLICATE_KEYS = "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+NOT_A_TAG = "The specified transitive tag key must be included in the requested tags."
+
+
+def session_tags(
+    tags: Sequence[dict[str, str]] | None, transitive_keys: Sequence[str] | None
+) -> Tags:
+    """The request's tags as (key, value) pairs in the order given, once they and the
+    transitive keys are checked."""
+    pairs = tuple((tag["Key"], tag["Value"]) for tag in tags or ())
+    keys = {key.lower() for key, _ in pairs}
+    if len(keys) < len(pairs):
+        raise InvalidParameterValue(DUPLICATE_KEYS)
+    if any(key.lower() not in keys for key in transitive_keys or ()):
+        raise InvalidParameterValue(NOT_A_TAG)
+    return pairs
