@@ -46,6 +46,7 @@ from strongroom.services import kms as kms_service
 from strongroom.services import secretsmanager as secretsmanager_service
 from strongroom.services import ssm as ssm_service
 from strongroom.services import sts as sts_service
+from strongroom.services.awslambda.builtin_functions import BUILTINS
 from strongroom.services.awslambda.builtin_functions import ROLE_NAME as BUILTIN_ROLE_NAME
 from strongroom.services.awslambda.builtin_functions import ROLE_POLICY as BUILTIN_ROLE_POLICY
 from strongroom.services.caller import Authorizer
@@ -95,9 +96,11 @@ def services(
     assert isinstance(iam.context, Iam)
     roles = iam.context.repository
 
-    def role_trust(account: str, name: str) -> str | None:
+    def role_trust(partition: str, account: str, name: str) -> tuple[str, str] | None:
         role = roles.entity(account, ROLE, name)
-        return None if role is None else role.trust_policy
+        if role is None or role.trust_policy is None:
+            return None
+        return role.arn(partition), role.trust_policy
 
     functions = lambda_service.plugin(
         barrier,
@@ -230,7 +233,9 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     )
     endpoint_url, ca_bundle = own_endpoint(config)
     authorizer = IamAuthorizer(  # see its module docstring
-        clock, sessions.find, builtin_roles={BUILTIN_ROLE_NAME: BUILTIN_ROLE_POLICY}
+        clock,
+        sessions.find,
+        builtin_sessions={f"{BUILTIN_ROLE_NAME}/{name}": BUILTIN_ROLE_POLICY for name in BUILTINS},
     )
     wiring = ServiceWiring(
         emit,

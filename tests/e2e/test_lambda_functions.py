@@ -521,3 +521,10 @@ def test_a_function_runs_with_its_roles_rights_only(
         Role="arn:aws:iam::123456789012:role/not-for-lambda",
     )
     assert code == "InvalidParameterValueException"
+    # only the role's exact ARN: not another path, case or partition for the same name
+    for alias in (
+        "arn:aws:iam::123456789012:role/some/path/no-rights",
+        "arn:aws:iam::123456789012:role/NO-RIGHTS",
+    ):
+        code, _, _ = error_of(create_probe, client=functions, name=unique("alias"), Role=alias)
+        assert code == "InvalidParameterValueException", alias

@@ -55,6 +55,10 @@ class RoleScope:
     role_id: str
     policies: tuple[str, ...] | None = None
     tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    """Keys of `tags` that a session assumed from this one inherits (role chaining)."""
+    source_identity: str | None = None
+    """Set once (SourceIdentity), then carried by every session chained from this one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,8 @@ def _scope_json(scope: RoleScope) -> dict[str, object]:
         "role_id": scope.role_id,
         "policies": None if scope.policies is None else list(scope.policies),
         "tags": [list(tag) for tag in scope.tags],
+        "transitive_tag_keys": list(scope.transitive_tag_keys),
+        "source_identity": scope.source_identity,
     }
 
 
@@ -116,6 +122,8 @@ def _scope(record: dict[str, Any] | None) -> RoleScope | None:
         record["role_id"],
         None if policies is None else tuple(policies),
         tuple((key, value) for key, value in record["tags"]),
+        tuple(record.get("transitive_tag_keys", ())),
+        record.get("source_identity"),
     )
 
 

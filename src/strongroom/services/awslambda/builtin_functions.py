@@ -35,16 +35,30 @@ ROLE_POLICY = json.dumps(
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "RotateSecrets",
+                "Sid": "ReadSecretsAndMasterSecrets",
                 "Effect": "Allow",
                 "Action": [
                     "secretsmanager:DescribeSecret",
                     "secretsmanager:GetSecretValue",
-                    "secretsmanager:PutSecretValue",
-                    "secretsmanager:UpdateSecretVersionStage",
                     "secretsmanager:GetRandomPassword",
                 ],
                 "Resource": "*",
+            },
+            {
+                "Sid": "ChangeOnlySecretsTheyRotate",
+                "Effect": "Allow",
+                "Action": [
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:UpdateSecretVersionStage",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "StringLike": {
+                        "secretsmanager:resource/AllowRotationLambdaArn": (
+                            "arn:*:lambda:*:*:function:strongroom-*"
+                        )
+                    }
+                },
             },
             {
                 "Sid": "ThroughSecretsManagerOnly",
@@ -57,8 +71,9 @@ ROLE_POLICY = json.dumps(
     }
 )
 """What the built-in functions' role may do when IAM holds no role of that name: what
-AWS's rotation templates give their roles (the secret's four rotation actions, a random
-password, and the secret's key through Secrets Manager)."""
+AWS's rotation templates give their roles: read secrets (the rotated one and, for the
+alternating-users rotators, its master secret), a random password, change only secrets
+whose rotation function is a built-in one, and their keys only through Secrets Manager."""
 RELEASED = 1_735_689_600.0  # 2025-01-01T00:00:00Z: shown as their LastModified
 REVISION_ID = "00000000-0000-4000-8000-000000000000"
 """Their RevisionId until their policy first changes (it then holds theirs)."""

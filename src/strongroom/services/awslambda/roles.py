@@ -16,8 +16,9 @@ from strongroom.errors import InvalidParameterValueException
 from strongroom.policy import Policy, PolicyGrammarError, PolicySet, Request, evaluate, parse_policy
 from strongroom.services.caller import Caller
 
-RoleTrust = Callable[[str, str], str | None]
-"""(account, role name) -> the role's trust policy, or None when IAM holds no such role."""
+RoleTrust = Callable[[str, str, str], tuple[str, str] | None]
+"""(partition, account, role name) -> the role's ARN (with its path, its name's own case)
+and trust policy, or None when IAM holds no such role."""
 
 LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 CANNOT_ASSUME = "The role defined for the function cannot be assumed by Lambda."
@@ -33,8 +34,10 @@ def check_role(role_trust: RoleTrust | None, caller: Caller, role_arn: str) -> N
     parts = role_arn.split(":", 5)
     if len(parts) != 6 or parts[2] != "iam" or parts[4] != caller.account_id:
         raise InvalidParameterValueException(CANNOT_ASSUME)
-    trust = role_trust(caller.account_id, parts[5].rsplit("/", 1)[-1])
-    if trust is None or not lambda_may_assume(trust, role_arn, caller.account_id):
+    found = role_trust(caller.partition, caller.account_id, parts[5].rsplit("/", 1)[-1])
+    if found is None or found[0] != role_arn:  # the exact ARN: path, case and all
+        raise InvalidParameterValueException(CANNOT_ASSUME)
+    if not lambda_may_assume(found[1], role_arn, caller.account_id):
         raise InvalidParameterValueException(CANNOT_ASSUME)
 
 

@@ -11,7 +11,8 @@ Who is asking decides which policies apply (`_Subject`):
   only the resource's policy, when there is one; allowed without one;
 - a function invocation's session: its role's policies (Lambda accepts only roles IAM
   holds, `awslambda.roles`); the built-in rotation functions' role, when IAM holds no
-  role of that name, has the fixed policy `app.py` gives (`builtin_roles`).
+  role of that name, has the fixed policy `app.py` gives (`builtin_sessions`: only the
+  built-in functions' own sessions, never a user function naming that role).
 A user name or role with no IAM record (deleted meanwhile) is allowed nothing.
 
 The resource's policy (`ResourcePolicy`: a key policy, a secret's policy) joins the same
@@ -69,16 +70,17 @@ class IamAuthorizer:
         self,
         clock: Clock | None = None,
         find_session: FindSession | None = None,
-        builtin_roles: Mapping[str, str] | None = None,
+        builtin_sessions: Mapping[str, str] | None = None,
     ):
-        """`builtin_roles`: role name -> policy text of roles the server's own functions run
-        as while IAM holds no role of that name (the built-in rotation functions')."""
+        """`builtin_sessions`: `<role>/<function>` -> the policy text the server's own
+        functions run with while IAM holds no role of that name (the built-in rotation
+        functions')."""
         self._iam: Iam | None = None
         self._clock = clock
         self._find_session = find_session
-        self._builtin_roles = dict(builtin_roles or {})
+        self._builtin_sessions = dict(builtin_sessions or {})
         self._compiled: dict[str, Policy] = {}
-        self._subjects: dict[tuple[str, str, str], _Subject] = {}
+        self._subjects: dict[tuple[str, str, str, str], _Subject] = {}
 
     def attach(self, iam: Iam) -> None:
         """Read users, roles and policies from `iam` (the IAM service, built after this)."""
@@ -109,17 +111,20 @@ class IamAuthorizer:
             caller.secure_transport,
             tuple(context.items()) if context else (),
         )
-        verdict = subject.verdicts.get(key)
+        verdicts, own = subject.verdicts, subject.context  # this second's, together
+        verdict = verdicts.get(key)
         if verdict is None:
-            if len(subject.verdicts) >= MAX_VERDICTS:
-                subject.verdicts.clear()
-            verdict = self._evaluate(subject, caller, action, resource, context, resource_policy)
-            subject.verdicts[key] = verdict
+            if len(verdicts) >= MAX_VERDICTS:
+                verdicts.clear()
+            verdict = self._evaluate(subject, own, caller, action, resource, context,
+                                     resource_policy)  # fmt: skip
+            verdicts[key] = verdict
         return verdict
 
     def _evaluate(
         self,
         subject: _Subject,
+        own: Context,
         caller: Caller,
         action: str,
         resource: str,
@@ -127,7 +132,7 @@ class IamAuthorizer:
         resource_policy: ResourcePolicy | None,
     ) -> Verdict:
         assert subject.policies is not None
-        keys = dict(subject.context)
+        keys = dict(own)
         keys["aws:RequestedRegion"] = (caller.region,)
         if caller.source_ip is not None:
             keys["aws:SourceIp"] = (caller.source_ip,)
@@ -166,7 +171,7 @@ class IamAuthorizer:
         now = int(self._clock.now() if self._clock is not None else time.time())
         iam = self._iam
         stamp = iam.repository.stamp() if iam is not None else (0, 0)
-        key = (principal.account_id, principal.user_name, principal.access_key_id)
+        key = (caller.partition, principal.account_id, principal.user_name, principal.access_key_id)
         subject = self._subjects.get(key)
         if subject is None or subject.stamp != stamp:
             sources, build = self._find(caller)
@@ -211,12 +216,14 @@ class IamAuthorizer:
                                                               role_name)  # fmt: skip
         arn = principal.arn(partition)
         if iam is None or role is None:
-            builtin = self._builtin_roles.get(role_name) if scope is None else None
+            builtin = self._builtin_sessions.get(principal.role_session) if scope is None else None
             if builtin is not None:
                 return (None,), lambda: self._builtin_subject(
                     principal, partition, arn, role_name, builtin
                 )
             return (None,), _nobody  # no such role (deleted meanwhile, or never made)
+        if scope is not None and scope.role_id != role.entity_id:
+            return (None,), _nobody  # the assumed role was deleted; this one is another
         sources = (*self._sources(iam, role), session)
 
         def build() -> _Subject:
@@ -227,8 +234,12 @@ class IamAuthorizer:
                     boundary=policies.boundary,
                     session=tuple(self._compile(text) for text in scope.policies),
                 )
-            tags = () if scope is None else scope.tags
-            return _Subject(arn, policies, principal_context(role, partition, session_name, tags))
+            context = principal_context(
+                role, partition, session_name, () if scope is None else scope.tags
+            )
+            if scope is not None and scope.source_identity is not None:
+                context["aws:SourceIdentity"] = (scope.source_identity,)
+            return _Subject(arn, policies, context)
 
         return sources, build
 
@@ -322,7 +333,7 @@ class _Subject:
             "aws:EpochTime": (str(now),),
         }
         self.second = now
-        self.verdicts.clear()
+        self.verdicts = {}  # a new dict after the new context: see `decide`
 
 
 def principal_context(

@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from strongroom.policy import Decision
-from strongroom.services.caller import Caller
+from strongroom.services.caller import Caller, Context
 from strongroom.services.kms.grant_principals import account_root, caller_keys
 from strongroom.services.kms.grant_rules import Constraints, at_least_as_strict, meets
-from strongroom.services.kms.key_access import GrantCheck, KeyAccess, encryption_context_keys
+from strongroom.services.kms.key_access import GrantCheck
 from strongroom.services.kms.records import GrantRecord, KeyRecord
 from strongroom.services.kms.repository import KmsRepository
 
@@ -37,8 +37,8 @@ class RequestedGrant:
     constraints: Constraints
 
 
-def grant_check(repository: KmsRepository, access: KeyAccess) -> GrantCheck:
-    """The hook for `access.grants`, reading grants from `repository`."""
+def grant_check(repository: KmsRepository) -> GrantCheck:
+    """The hook for `KeyAccess.grants`, reading grants from `repository`."""
 
     def allows(
         caller: Caller,
@@ -46,6 +46,7 @@ def grant_check(repository: KmsRepository, access: KeyAccess) -> GrantCheck:
         record: KeyRecord,
         encryption_context: Mapping[str, str] | None,
         requested: object,
+        keys: Context,
     ) -> bool:
         asked = requested if isinstance(requested, RequestedGrant) else None
         grants = repository.key_grants(record.account, record.region, record.key_id)
@@ -60,7 +61,7 @@ def grant_check(repository: KmsRepository, access: KeyAccess) -> GrantCheck:
         if caller.principal.service is None and root not in names:
             for grant in grants.naming((root,)):
                 if _allows(grant, operation, encryption_context, asked) and _delegated(
-                    access, caller, action, record, encryption_context
+                    caller, action, record, keys
                 ):
                     return True
         return False
@@ -85,14 +86,8 @@ def _allows(
     )
 
 
-def _delegated(
-    access: KeyAccess,
-    caller: Caller,
-    action: str,
-    record: KeyRecord,
-    context: Mapping[str, str] | None,
-) -> bool:
-    """Whether the caller's IAM policies allow `action` on the key (no key policy)."""
-    keys = {**access.key_keys(record), **encryption_context_keys(context)}
+def _delegated(caller: Caller, action: str, record: KeyRecord, keys: Context) -> bool:
+    """Whether the caller's IAM policies allow `action` on the key (no key policy), with
+    the request's condition keys."""
     verdict = caller.verdict(action, record.arn, keys)
     return verdict.decision is Decision.ALLOW

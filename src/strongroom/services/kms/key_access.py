@@ -21,12 +21,15 @@ from strongroom.policy import Decision
 from strongroom.services.caller import NO_CONTEXT, Caller, Context, ResourcePolicy
 from strongroom.services.kms.records import KeyRecord
 
-GrantCheck = Callable[[Caller, str, KeyRecord, Mapping[str, str] | None, object], bool]
+GrantCheck = Callable[[Caller, str, KeyRecord, Mapping[str, str] | None, object, Context], bool]
 """Whether a grant lets `caller` do the action (`kms:Decrypt`) on the key, given the
-request's encryption context (None: the operation takes none) and, for CreateGrant, the
-grant asked for (else None)."""
+request's encryption context (None: the operation takes none), for CreateGrant the grant
+asked for (else None), and the request's condition keys (for grants to an account, which
+its IAM policies then decide)."""
 
 MAX_KEYS = 4096
+_NO_BYPASS: Context = MappingProxyType({"kms:BypassPolicyLockoutSafetyCheck": ("false",)})
+"""The later PutKeyPolicy the lockout check imagines is one without the bypass."""
 
 
 def encryption_context_keys(encryption_context: Mapping[str, str] | None) -> Context:
@@ -91,7 +94,7 @@ class KeyAccess:
         if (
             verdict.decision is Decision.IMPLICIT_DENY
             and grants is not None
-            and grants(caller, action, record, encryption_context, requested_grant)
+            and grants(caller, action, record, encryption_context, requested_grant, keys)
         ):
             return
         caller.refuse(action, record.arn, verdict)
@@ -99,13 +102,9 @@ class KeyAccess:
     def would_allow(self, caller: Caller, action: str, record: KeyRecord, policy: str) -> bool:
         """Whether `policy`, were it the key's policy, would let `caller` do `action`
         (PutKeyPolicy's and CreateKey's lockout safety check)."""
-        key_keys, _ = self._of(record, shared=False)
-        verdict = caller.verdict(action, record.arn, key_keys, ResourcePolicy(policy, True))
+        keys = {**self._of(record, shared=False)[0], **_NO_BYPASS}
+        verdict = caller.verdict(action, record.arn, keys, ResourcePolicy(policy, True))
         return verdict.decision is Decision.ALLOW
-
-    def key_keys(self, record: KeyRecord) -> Context:
-        """The key's own condition keys (`kms:KeySpec`, `aws:ResourceTag/*`, ...)."""
-        return self._of(record, shared=False)[0]
 
     def _of(self, record: KeyRecord, shared: bool) -> tuple[Context, ResourcePolicy]:
         """The key's condition keys and policy, kept while a shared record is the same

@@ -60,7 +60,7 @@ class Kms:
     def __post_init__(self) -> None:
         self.usage = UsageTracker(self.repository.view, self.clock)
         self.access = KeyAccess()
-        self.access.grants = grant_check(self.repository, self.access)
+        self.access.grants = grant_check(self.repository)
 
     def keystore(self, record: KeyRecord) -> KeyStore:
         """The key store holding this key's material."""

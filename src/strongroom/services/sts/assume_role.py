@@ -15,6 +15,8 @@ policies decide. As in AWS:
   allowed by the trust policy as `sts:AssumeRole` is; every decision sees
   `sts:RoleSessionName`, `sts:ExternalId`, `sts:SourceIdentity`, `sts:TransitiveTagKeys`,
   `aws:RequestTag/*` and `aws:TagKeys` as far as the request gives them.
+- Role chaining carries the calling session's transitive tags (a request tag may not
+  change one) and its source identity (which may not change) into the new session.
 - DurationSeconds is 900..43200 (the model's bounds, checked at the edge), at most the
   role's MaxSessionDuration, 3600 by default. Role chaining (a role session assuming a
   role) is limited to one hour: a longer request is refused.
@@ -41,7 +43,7 @@ from strongroom.services.iam.roles import DEFAULT_MAX_SESSION_DURATION
 from strongroom.services.sts.packed_size import packed_size
 from strongroom.services.sts.service import Operation, Sts, credentials_of, identity_of
 from strongroom.services.sts.session_policies import policy_arn_list, session_policies
-from strongroom.services.sts.session_tags import session_tags
+from strongroom.services.sts.session_tags import chained_tags, session_tags
 
 ASSUME = "sts:AssumeRole"
 DEFAULT_SECONDS = 3600
@@ -51,6 +53,9 @@ OVER_ROLE_MAX = "The requested DurationSeconds exceeds the MaxSessionDuration se
 OVER_CHAINING_MAX = (
     "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by "
     "role chaining."
+)
+SOURCE_IDENTITY_SET = (
+    "The source identity of the calling session cannot be changed in a chained session."
 )
 NO_MFA = "Strongroom does not support MFA devices: AssumeRole takes no SerialNumber or TokenCode."
 NO_PROVIDED_CONTEXTS = (
@@ -90,13 +95,24 @@ def assume_role(
         caller.authorize("sts:SetSourceIdentity", RoleArn, context, trust)
     seconds = _duration(caller, role, DurationSeconds)
     tags = session_tags(Tags, TransitiveTagKeys)
+    transitive = tuple(TransitiveTagKeys or ())
+    source_identity = SourceIdentity
+    calling = _calling_scope(sts, caller)
+    if calling is not None:
+        tags, transitive = chained_tags(calling.tags, calling.transitive_tag_keys, tags, transitive)
+        if calling.source_identity is not None:
+            if source_identity not in (None, calling.source_identity):
+                raise ValidationException(SOURCE_IDENTITY_SET)
+            source_identity = calling.source_identity
     policies = session_policies(sts.iam, caller.partition, role.account, Policy, PolicyArns)
     answer: dict[str, Any] = {}
     if policies is not None or tags:
         answer["PackedPolicySize"] = packed_size(Policy, policy_arn_list(PolicyArns), tags)
-    if SourceIdentity is not None:
-        answer["SourceIdentity"] = SourceIdentity
-    scope = RoleScope(role.arn(caller.partition), role.entity_id, policies, tags)
+    if source_identity is not None:
+        answer["SourceIdentity"] = source_identity
+    scope = RoleScope(
+        role.arn(caller.partition), role.entity_id, policies, tags, transitive, source_identity
+    )
     session = sts.sessions.issue_for_role(
         role.account, f"{role.name}/{RoleSessionName}", seconds, scope
     )
@@ -110,6 +126,14 @@ def assume_role(
     }
 
 
+def _calling_scope(sts: Sts, caller: Caller) -> RoleScope | None:
+    """The scope of the AssumeRole session making this request (role chaining), if any."""
+    if caller.principal.role_session is None:
+        return None
+    session = sts.sessions.find(caller.principal.access_key_id)
+    return None if session is None else session.scope
+
+
 def _trusting_role(sts: Sts, caller: Caller, role_arn: str) -> EntityRecord:
     """The role `role_arn` names, once the caller is one that may assume roles at all."""
     parts = role_arn.split(":")
@@ -121,8 +145,8 @@ def _trusting_role(sts: Sts, caller: Caller, role_arn: str) -> EntityRecord:
             raise AccessDeniedException(ROOT_REFUSED)
         identity_of(sts, caller)  # the user still exists (else: an invalid token)
     account = caller.account_id
-    # A function's session whose role IAM does not hold is allowed everything else (see
-    # the authorizer); never to assume a role.
+    # A function's session whose role IAM does not hold (a built-in function's) never
+    # assumes a role.
     own_role = principal.role_session and principal.role_session.partition("/")[0]
     if own_role and sts.iam.entity(account, ROLE, own_role) is None:
         raise _not_authorized(caller, role_arn)

@@ -62,7 +62,7 @@ def _authorizer(world: World, sessions: SessionStore | None = None) -> IamAuthor
     authorizer = IamAuthorizer(
         _Clock(NOW),
         None if sessions is None else sessions.find,
-        builtin_roles={BUILTIN_ROLE: BUILTIN_ROLE_POLICY},
+        builtin_sessions={f"{BUILTIN_ROLE}/rotate-db": BUILTIN_ROLE_POLICY},
     )
     authorizer.attach(world.iam)
     return authorizer
@@ -354,6 +354,20 @@ def test_a_session_of_a_deleted_role_is_allowed_nothing(world: World) -> None:
     )
 
 
+def test_a_session_of_a_role_deleted_and_made_again_is_allowed_nothing(world: World) -> None:
+    """The new role of the same name is another role: the old session does not get it."""
+    sessions = _sessions()
+    authorizer = _authorizer(world, sessions)
+    session = _assumed(sessions, _role(world, _statement(action="kms:Encrypt")))
+    assert _allowed(authorizer, session, "kms:Encrypt")
+    world.call("DeleteRolePolicy", RoleName="reader", PolicyName="p")
+    world.call("DeleteRole", RoleName="reader")
+    _role(world, _statement(action="kms:Encrypt"))
+    assert not _allowed(authorizer, session, "kms:Encrypt")
+    again = world.call("GetRole", RoleName="reader")["Role"]
+    assert _allowed(authorizer, _assumed(sessions, again))
+
+
 def test_a_function_session_gets_its_roles_policies(world: World) -> None:
     """A function's session (no RoleScope) is its role's: nothing while IAM holds no such
     role, the role's policies once it does."""
@@ -373,7 +387,20 @@ def test_a_builtin_rotation_functions_session_has_the_builtin_role_policy(
     sessions = _sessions()
     authorizer = _authorizer(world, sessions)
     builtin = sessions.issue(ACCOUNT, f"{BUILTIN_ROLE}/rotate-db", 900).principal
-    assert _allowed(authorizer, builtin, "secretsmanager:PutSecretValue")
+    assert _allowed(authorizer, builtin, "secretsmanager:GetSecretValue")
+    function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:strongroom-mysql-single-user"
+    rotated_by = "secretsmanager:resource/AllowRotationLambdaArn"
+    assert _allowed(
+        authorizer, builtin, "secretsmanager:PutSecretValue", context={rotated_by: (function_arn,)}
+    )
+    custom = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:my-rotator"
+    assert not _allowed(
+        authorizer, builtin, "secretsmanager:PutSecretValue", context={rotated_by: (custom,)}
+    )
+    assert not _allowed(authorizer, builtin, "secretsmanager:UpdateSecretVersionStage")
+    # a user's function that names the built-in role gets none of it
+    impostor = sessions.issue(ACCOUNT, f"{BUILTIN_ROLE}/my-function", 900).principal
+    assert not _allowed(authorizer, impostor, "secretsmanager:GetSecretValue")
     via = "secretsmanager.us-east-1.amazonaws.com"
     assert _allowed(authorizer, builtin, "kms:Decrypt", via_service=via)
     assert not _allowed(authorizer, builtin, "kms:Decrypt")

@@ -418,6 +418,55 @@ def test_role_chaining_is_limited_to_an_hour(world: StsWorld) -> None:
     refused(world, AccessDeniedException, alice, RoleArn=second["Arn"])
 
 
+def test_role_chaining_carries_transitive_tags_and_the_source_identity(world: StsWorld) -> None:
+    alice, user = world.user("alice")
+    everything = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+    first = make_role(world, "first", trusting(user["Arn"], everything))
+    second = make_role(world, "second", trusting(first["Arn"], everything))
+    world.iam.call(
+        "PutRolePolicy",
+        RoleName="first",
+        PolicyName="chain",
+        PolicyDocument=document(allow(everything, second["Arn"])),
+    )
+    world.iam.call(
+        "PutRolePolicy",
+        RoleName="second",
+        PolicyName="red-team-only",
+        PolicyDocument=document(
+            allow(
+                "kms:Encrypt",
+                Condition={
+                    "StringEquals": {"aws:PrincipalTag/team": "red", "aws:SourceIdentity": "alice"}
+                },
+            )
+        ),
+    )
+    answer = assume(
+        world,
+        alice,
+        RoleArn=first["Arn"],
+        Tags=[{"Key": "team", "Value": "red"}, {"Key": "shift", "Value": "night"}],
+        TransitiveTagKeys=["team"],
+        SourceIdentity="alice",
+    )
+    chained = world.principal_of(answer["Credentials"]["AccessKeyId"])
+    override = [{"Key": "TEAM", "Value": "blue"}]
+    message = refused(world, InvalidParameterValue, chained, RoleArn=second["Arn"], Tags=override)
+    assert "transitive tag cannot be changed" in message
+    message = refused(
+        world, ValidationException, chained, RoleArn=second["Arn"], SourceIdentity="mallory"
+    )
+    assert "source identity" in message
+    hop = assume(world, chained, RoleArn=second["Arn"], RoleSessionName="hop")
+    assert hop["SourceIdentity"] == "alice"
+    scope = world.sessions.find(hop["Credentials"]["AccessKeyId"])
+    assert scope is not None and scope.scope is not None
+    assert scope.scope.tags == (("team", "red"),)  # `shift` was not transitive
+    assert scope.scope.transitive_tag_keys == ("team",)
+    session_of(world, hop).authorize("kms:Encrypt", "*")
+
+
 # --- session policies ---------------------------------------------------------------------
 
 
