@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -64,6 +64,9 @@ class Verdict:
 
     decision: Decision
     denied_by: str | None = None  # "identity", "resource", "boundary" or "session"
+    principal_arn: str | None = field(default=None, compare=False)
+    """Who was refused, as AWS's message names it (a user's ARN with its path), when the
+    decider knows better than the caller's credentials say."""
 
     @property
     def allowed(self) -> bool:

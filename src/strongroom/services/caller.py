@@ -146,6 +146,5 @@ class Caller:
 
     def refuse(self, action: str, resource: str, verdict: Verdict) -> None:
         """Raise AWS's AccessDeniedException for a refused verdict."""
-        raise AccessDeniedException(
-            access_denied_message(self.principal.arn(self.partition), action, resource, verdict)
-        )
+        who = verdict.principal_arn or self.principal.arn(self.partition)
+        raise AccessDeniedException(access_denied_message(who, action, resource, verdict))

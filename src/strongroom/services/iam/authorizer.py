@@ -118,6 +118,8 @@ class IamAuthorizer:
                 verdicts.clear()
             verdict = self._evaluate(subject, own, caller, action, resource, context,
                                      resource_policy)  # fmt: skip
+            if not verdict.allowed:
+                verdict = Verdict(verdict.decision, verdict.denied_by, subject.arn)
             verdicts[key] = verdict
         return verdict
 

@@ -405,3 +405,13 @@ def test_a_builtin_rotation_functions_session_has_the_builtin_role_policy(
     assert _allowed(authorizer, builtin, "kms:Decrypt", via_service=via)
     assert not _allowed(authorizer, builtin, "kms:Decrypt")
     assert not _allowed(authorizer, builtin, "kms:Encrypt", via_service=via)
+
+
+def test_a_refusal_names_the_user_with_its_path(world: World) -> None:
+    """AWS's message names the user's ARN as IAM writes it, path included."""
+    world.call("CreateUser", UserName="pathed", Path="/division/team/")
+    pathed = Principal("AKIAPATHEDPATHEDPATH", ACCOUNT, "pathed")
+    message = _denial(_authorizer(world), pathed, "kms:Encrypt")
+    assert message.startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/division/team/pathed is not authorized"
+    )
