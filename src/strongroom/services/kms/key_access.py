@@ -43,15 +43,9 @@ def encryption_context_keys(encryption_context: Mapping[str, str] | None) -> Con
     return keys
 
 
-def algorithm_keys(
-    algorithm: str | None,
-    name: str = "kms:EncryptionAlgorithm",
-    default: str | None = "SYMMETRIC_DEFAULT",
-) -> Context:
-    """The algorithm condition key (`kms:EncryptionAlgorithm`, `kms:SigningAlgorithm`,
-    `kms:MacAlgorithm`) for the algorithm a request names, or its default."""
-    chosen = algorithm or default
-    return NO_CONTEXT if chosen is None else {name: (chosen,)}
+def algorithm_keys(algorithm: str | None) -> Context:
+    """`kms:EncryptionAlgorithm` for the algorithm a request names, else the default."""
+    return {"kms:EncryptionAlgorithm": (algorithm or "SYMMETRIC_DEFAULT",)}
 
 
 class KeyAccess:
@@ -59,7 +53,7 @@ class KeyAccess:
 
     def __init__(self) -> None:
         self.grants: GrantCheck | None = None
-        """Set by the grants module when KMS is built."""
+        """Set when KMS is built (`Kms.__post_init__`: `grant_check`)."""
         self._keys: dict[str, tuple[KeyRecord, Context, ResourcePolicy]] = {}
 
     def authorize(
