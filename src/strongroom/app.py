@@ -221,8 +221,8 @@ def build(config: Config, storage: Storage | None = None) -> Strongroom:
     storage = storage or open_storage(config)
     clock = Clock(config.dev_clock_offset)
     barrier = Barrier(storage, system_random)
-    # Temporary credentials expire on real time, as signatures are checked (see below).
-    sessions = SessionStore(View(barrier, "identity/"), system_random, Clock().now)
+    # Temporary credentials expire on the services' clock, which dev mode's test clock moves.
+    sessions = SessionStore(View(barrier, "identity/"), system_random, clock.now)
     access_keys = AccessKeyStore(
         View(barrier, "identity/"), system_random, clock, sessions=sessions
     )

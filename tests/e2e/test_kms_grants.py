@@ -272,6 +272,23 @@ def test_bad_input_gets_aws_errors_and_makes_no_grant(server: ServerProcess, roo
 
 
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
+def test_grant_tokens_are_checked_wherever_a_request_carries_them(user: Any, root_kms: Any) -> None:
+    grantee = user("grantee-tokens")
+    key = new_key(root_kms)
+    made = root_kms.create_grant(
+        KeyId=key["KeyId"], GranteePrincipal=user_arn("grantee-tokens"), Operations=["Encrypt"]
+    )
+    blob = grantee.encrypt(KeyId=key["KeyId"], Plaintext=b"p", GrantTokens=[made["GrantToken"]])
+    assert blob["KeyId"] == key["Arn"]
+    for call, params in [
+        (grantee.encrypt, {"KeyId": key["KeyId"], "Plaintext": b"p"}),
+        (root_kms.decrypt, {"CiphertextBlob": blob["CiphertextBlob"]}),
+        (root_kms.describe_key, {"KeyId": key["KeyId"]}),
+    ]:
+        error = error_of(call, GrantTokens=[made["GrantToken"], "not-a-token"], **params)
+        assert error["Code"] == "InvalidGrantTokenException", error
+
+
 def test_the_aws_cli_creates_and_lists_grants(server: ServerProcess, root_kms: Any) -> None:
     key = new_key(root_kms)
     made = aws_json(

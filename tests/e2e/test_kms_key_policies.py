@@ -4,8 +4,9 @@ A key is usable only if its key policy allows the caller directly, or allows the
 (the default policy) and the caller's IAM policies then allow; not even the account root
 may use a key whose policy leaves it out. PutKeyPolicy refuses a policy that would lock
 its author out unless BypassPolicyLockoutSafetyCheck is given. Conditions read the
-request: encryption context, source address, the service acting for the caller. AWS
-managed keys are usable only through their service.
+request: encryption context, source address, the service acting for the caller; and the
+key: its aliases as they are at that moment (`kms:ResourceAliases`). AWS managed keys are
+usable only through their service.
 """
 
 from __future__ import annotations
@@ -215,3 +216,42 @@ def test_an_aws_managed_key_is_usable_only_through_its_service(
     refused = error_of(root_kms.encrypt, KeyId="alias/aws/secretsmanager", Plaintext=b"x")
     assert refused["Code"] == "AccessDeniedException"
     assert secrets.get_secret_value(SecretId="managed-key-secret")["SecretString"] == "v"
+
+
+def test_an_alias_condition_follows_the_keys_aliases_at_once(
+    server: ServerProcess, iam: Any, root_kms: Any
+) -> None:
+    """A user may encrypt only with keys that have an alias alias/project-alpha...:
+    creating, moving or deleting an alias changes the very next decision."""
+    alpha_only = allow(
+        "kms:Encrypt",
+        Condition={"ForAnyValue:StringLike": {"kms:ResourceAliases": "alias/project-alpha*"}},
+    )
+    erin = make_user(server, iam, "erin", alpha_only).client("kms")
+    first = root_kms.create_key()["KeyMetadata"]
+    second = root_kms.create_key()["KeyMetadata"]
+    root_kms.create_alias(AliasName="alias/project-beta", TargetKeyId=second["KeyId"])
+
+    def refused(key: dict[str, Any]) -> None:
+        error = error_of(erin.encrypt, KeyId=key["KeyId"], Plaintext=b"x")
+        assert error["Code"] == "AccessDeniedException"
+        assert error["Message"] == (
+            f"User: {user_arn('erin')} is not authorized to perform: kms:Encrypt on resource: "
+            f"{key['Arn']} because no identity-based policy allows the kms:Encrypt action"
+        )
+
+    def allowed(key: dict[str, Any]) -> None:
+        assert erin.encrypt(KeyId=key["KeyId"], Plaintext=b"x")["KeyId"] == key["Arn"]
+
+    refused(first)  # no alias at all
+    root_kms.create_alias(AliasName="alias/project-alpha-data", TargetKeyId=first["KeyId"])
+    allowed(first)
+    refused(second)  # its alias does not match
+    by_alias = erin.encrypt(KeyId="alias/project-alpha-data", Plaintext=b"x")
+    assert by_alias["KeyId"] == first["Arn"]
+    root_kms.update_alias(AliasName="alias/project-alpha-data", TargetKeyId=second["KeyId"])
+    refused(first)
+    allowed(second)
+    root_kms.delete_alias(AliasName="alias/project-alpha-data")
+    refused(second)
+    refused(first)

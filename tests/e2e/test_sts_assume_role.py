@@ -6,8 +6,9 @@ secret the role's policy allows and not another; a session policy narrows that f
 session tags are principal tags that policies read (`${aws:PrincipalTag/team}`); a role
 session may call IAM as its policies allow. Refused: a trust policy that does not name
 the user, a missing ExternalId, durations out of bounds (AWS's words), a tampered token,
-a packed size over 100%. (Expiry is a unit test, as GetSessionToken's: AWS's shortest
-session is 900 s and sessions follow real time, which the dev clock does not move.)
+a packed size over 100%. Sessions expire on the service clock, which the dev-only test
+clock moves (`POST /sys/dev/clock`): past its DurationSeconds a session's token is refused
+as expired, to boto3 and the CLI alike.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.e2e.aws_cli import aws_json
+from tests.e2e.aws_cli import aws_error, aws_json
+from tests.e2e.dev_clock import set_clock
 from tests.e2e.harness import ACCOUNT_ID, ServerProcess, client_config
 from tests.e2e.iam_support import allow, client_of, make_user, policy, trusting
 from tests.e2e.kms_support import error_of
@@ -372,3 +374,39 @@ def test_a_role_session_calls_iam_as_its_policies_allow(
         "perform: iam:CreateUser"
     )
     assert "intruder" not in [u["UserName"] for u in server.client("iam").list_users()["Users"]]
+
+
+EXPIRED = {
+    "Code": "ExpiredTokenException",
+    "Message": "The security token included in the request is expired",
+    "Status": 403,
+}
+
+
+def test_sessions_expire_after_their_duration(
+    server: ServerProcess, user: Maker, role: Maker, secret: Maker
+) -> None:
+    epsilon = secret("epsilon")
+    peggy = user("peggy")
+    reader = role("expiring", trusting(peggy.arn), allow("secretsmanager:GetSecretValue", epsilon))
+    assumed = peggy.client("sts").assume_role(
+        RoleArn=reader["Arn"], RoleSessionName="peggy", DurationSeconds=900
+    )["Credentials"]
+    user_session = peggy.client("sts").get_session_token(DurationSeconds=900)["Credentials"]
+    assumed_secrets = client_of(server, "secretsmanager", assumed)
+    assert reads(assumed_secrets, epsilon) == "value of epsilon"
+    try:
+        set_clock(server, 901)
+        assert error_of(assumed_secrets.get_secret_value, SecretId=epsilon) == EXPIRED
+        user_sts = client_of(server, "sts", user_session)  # query services say ExpiredToken
+        assert error_of(user_sts.get_caller_identity) == {**EXPIRED, "Code": "ExpiredToken"}
+        stderr = aws_error(server, "secretsmanager", "list-secrets", credentials=assumed)
+        assert "(ExpiredTokenException)" in stderr and EXPIRED["Message"] in stderr
+        assert reads(secrets_of(server), epsilon) == "value of epsilon"  # long-term keys still sign
+    finally:
+        set_clock(server, 0)
+    assert reads(assumed_secrets, epsilon) == "value of epsilon"  # within its 900 s again
+
+
+def secrets_of(server: ServerProcess) -> Any:
+    return server.client("secretsmanager")

@@ -13,9 +13,11 @@ Invariants:
 - A session signs only together with its token (`X-Amz-Security-Token`), compared in
   constant time; without it, or with another, it is an unknown key. Past its expiry it is
   refused as expired, whatever else is right.
-- Expiry is real time (as SigV4's clock): a dev clock offset moves services, not sessions.
-- Secrets and tokens live only in barrier records and memory; an expired or revoked
-  session's record is deleted (by `revoke`, or by the scheduler's `purge_expired`).
+- Expiry is the services' time (the `now` given; in dev mode the test clock moves it),
+  as is the Expiration STS answers.
+- Secrets and tokens live only in barrier records and memory; a revoked session's record
+  is deleted at once, an expired one by the scheduler's `purge_expired` an hour after its
+  expiry (until then its token is answered as expired, not as unknown).
 - The cache follows the barrier's data version, as the access keys' does.
 """
 
@@ -40,6 +42,8 @@ from strongroom.identity.principal import Principal
 
 _PREFIX = "sessions/"
 _CACHE_LIMIT = 10_000
+EXPIRED_KEPT_SECONDS = 3600.0
+"""How long an expired session's record is kept, so that its token is refused as expired."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,10 +218,13 @@ class SessionStore:
         self._remember(access_key_id, None)
 
     def purge_expired(self) -> int:
-        """Delete every expired session's record (a scheduled job); how many."""
-        now = self._now()
+        """Delete the record of every session expired more than `EXPIRED_KEPT_SECONDS`
+        ago (a scheduled job); how many."""
+        before = self._now() - EXPIRED_KEPT_SECONDS
         expired = [
-            path for path, data in self._view.scan(_PREFIX) if orjson.loads(data)["expires"] <= now
+            path
+            for path, data in self._view.scan(_PREFIX)
+            if orjson.loads(data)["expires"] <= before
         ]
         for path in expired:
             self.revoke(path[len(_PREFIX) :])

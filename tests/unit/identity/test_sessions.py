@@ -11,6 +11,7 @@ import pytest
 from strongroom.crypto import system_random
 from strongroom.errors import ExpiredTokenException
 from strongroom.identity import AccessKeyStore, FunctionCredentials, SessionStore
+from strongroom.identity.sessions import EXPIRED_KEPT_SECONDS
 
 ACCOUNT = "111122223333"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:rotate-db"
@@ -63,11 +64,14 @@ def test_revoked_and_purged_sessions_are_gone_from_storage(process: Start) -> No
     credentials = FunctionCredentials(sessions)
     revoked, _, token = credentials.issue(ACCOUNT, FUNCTION_ARN, ROLE_ARN, 300)
     short, _, _ = credentials.issue(ACCOUNT, FUNCTION_ARN, ROLE_ARN, 10)
-    live, _, live_token = credentials.issue(ACCOUNT, FUNCTION_ARN, ROLE_ARN, 300)
+    live, _, live_token = credentials.issue(ACCOUNT, FUNCTION_ARN, ROLE_ARN, 3700)
     credentials.revoke(revoked)
     assert keys.secret_for(revoked, token.encode()) is None
     assert one.barrier.get(f"identity/sessions/{revoked}") is None
     one.clock.current += 11
+    assert sessions.purge_expired() == 0  # kept a while, so that it is refused as expired
+    assert one.barrier.get(f"identity/sessions/{short}") is not None
+    one.clock.current += EXPIRED_KEPT_SECONDS
     assert sessions.purge_expired() == 1
     assert one.barrier.get(f"identity/sessions/{short}") is None
     assert keys.secret_for(live, live_token.encode()) is not None

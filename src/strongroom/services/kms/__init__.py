@@ -13,6 +13,7 @@ from strongroom.services.kms import (
     aliases,
     cryptographic,
     data_key_pairs,
+    grant_token,
     grants,
     imports,
     key_agreement,
@@ -35,22 +36,24 @@ PREFIX = "kms/"
 """Keys, aliases and grants, by account and region, and the scheduler's due index (see
 `repository` and `due_index`)."""
 
-OPERATIONS: dict[str, Operation] = {
-    **keys.OPERATIONS,
-    **cryptographic.OPERATIONS,
-    **aliases.OPERATIONS,
-    **tags.OPERATIONS,
-    **policies.OPERATIONS,
-    **rotation.OPERATIONS,
-    **signing.OPERATIONS,
-    **mac.OPERATIONS,
-    **key_agreement.OPERATIONS,
-    **data_key_pairs.OPERATIONS,
-    **multi_region.OPERATIONS,
-    **imports.OPERATIONS,
-    **key_usage.OPERATIONS,
-    **grants.OPERATIONS,
-}
+OPERATIONS: dict[str, Operation] = grant_token.checking_tokens(
+    {
+        **keys.OPERATIONS,
+        **cryptographic.OPERATIONS,
+        **aliases.OPERATIONS,
+        **tags.OPERATIONS,
+        **policies.OPERATIONS,
+        **rotation.OPERATIONS,
+        **signing.OPERATIONS,
+        **mac.OPERATIONS,
+        **key_agreement.OPERATIONS,
+        **data_key_pairs.OPERATIONS,
+        **multi_region.OPERATIONS,
+        **imports.OPERATIONS,
+        **key_usage.OPERATIONS,
+        **grants.OPERATIONS,
+    }
+)
 
 
 SLOW_OPERATIONS = frozenset(

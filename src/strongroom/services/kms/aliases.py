@@ -105,9 +105,12 @@ def update_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) 
     _authorize_current_target(kms, caller, alias, "kms:UpdateAlias")
     new_target = _target(kms, caller, TargetKeyId, "kms:UpdateAlias")
     _require_same_kind(kms, caller, alias.target_key_id, new_target)
-    alias.target_key_id = new_target
-    alias.updated = kms.clock.now()
-    kms.repository.save_alias(caller.account_id, caller.region, alias)
+    moved = kms.repository.load_alias(caller.account_id, caller.region, AliasName)
+    if moved is None:  # deleted since it was read
+        raise NotFoundException(f"Alias {_arn(caller, AliasName)} is not found.")
+    moved.target_key_id = new_target  # a private copy: the cached record stays as it was
+    moved.updated = kms.clock.now()
+    kms.repository.save_alias(caller.account_id, caller.region, moved)
     return {}
 
 

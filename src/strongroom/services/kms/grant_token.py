@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import inspect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from strongroom.services.kms.grant_errors import InvalidGrantTokenException
 
@@ -75,6 +78,29 @@ def check_tokens(tokens: Iterable[str] | None) -> None:
     token never grants anything (grants are used at once), so only its shape counts."""
     for token in tokens or ():
         decode(token)
+
+
+Operation = Callable[..., dict[str, Any]]
+
+
+def checking_tokens(operations: dict[str, Operation]) -> dict[str, Operation]:
+    """`operations`, each one that takes GrantTokens refusing first a request whose tokens
+    `check_tokens` refuses (before the key is looked up: a token's shape tells nothing)."""
+    return {
+        name: _checks_tokens(operation)
+        if "GrantTokens" in inspect.signature(operation).parameters
+        else operation
+        for name, operation in operations.items()
+    }
+
+
+def _checks_tokens(operation: Operation) -> Operation:
+    @functools.wraps(operation)
+    def run(context: object, caller: object, **params: Any) -> dict[str, Any]:
+        check_tokens(params.get("GrantTokens"))
+        return operation(context, caller, **params)
+
+    return run
 
 
 def is_token(token: str) -> bool:

@@ -135,7 +135,6 @@ def create_grant(
         context=_create_keys(caller, GranteePrincipal, RetiringPrincipal, operations, constraints),
         requested_grant=RequestedGrant(frozenset(operations), constraints),
     )
-    grant_token.check_tokens(GrantTokens)
     grantee = check_principal(GranteePrincipal)
     retiring = None if RetiringPrincipal is None else check_principal(RetiringPrincipal)
     operations = check_operations(record, operations)

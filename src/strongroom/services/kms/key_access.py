@@ -7,8 +7,12 @@ Where policies leave the request implicitly denied, a grant on the key for the c
 the operation, whose constraints the request's encryption context meets, allows it.
 
 The condition keys of a key (`kms:KeySpec`, `kms:KeyUsage`, `kms:KeyOrigin`,
-`kms:MultiRegion`, `kms:MultiRegionKeyType`, `aws:ResourceTag/*`) are computed once per
-record; the request adds `kms:RequestAlias`, `kms:EncryptionContext:<key>`,
+`kms:MultiRegion`, `kms:MultiRegionKeyType`, `aws:ResourceTag/*`, and
+`kms:ResourceAliases`: the names of the aliases now pointing at it, absent when none does)
+are computed once per record and set of alias names, and the same mapping is reused
+while neither changes (the authorizer keys its verdicts by the context's items, so an
+alias created, moved, deleted or gone with its key changes the next decision at once);
+the request adds `kms:RequestAlias`, `kms:EncryptionContext:<key>`,
 `kms:EncryptionContextKeys` and what the operation passes (algorithms, ...).
 """
 
@@ -26,6 +30,10 @@ GrantCheck = Callable[[Caller, str, KeyRecord, Mapping[str, str] | None, object,
 request's encryption context (None: the operation takes none), for CreateGrant the grant
 asked for (else None), and the request's condition keys (for grants to an account, which
 its IAM policies then decide)."""
+
+AliasNames = Callable[[str, str, str], tuple[str, ...]]
+"""The names of a key's aliases by its account, region and key id (`alias/...`), as the
+same tuple object while they are unchanged, so comparing by identity is usually enough."""
 
 MAX_KEYS = 4096
 _NO_BYPASS: Context = MappingProxyType({"kms:BypassPolicyLockoutSafetyCheck": ("false",)})
@@ -54,7 +62,9 @@ class KeyAccess:
     def __init__(self) -> None:
         self.grants: GrantCheck | None = None
         """Set when KMS is built (`Kms.__post_init__`: `grant_check`)."""
-        self._keys: dict[str, tuple[KeyRecord, Context, ResourcePolicy]] = {}
+        self.aliases: AliasNames | None = None
+        """Set when KMS is built (`Kms.__post_init__`: the repository's `alias_names`)."""
+        self._keys: dict[str, tuple[KeyRecord, tuple[str, ...], Context, ResourcePolicy]] = {}
 
     def authorize(
         self,
@@ -102,10 +112,17 @@ class KeyAccess:
 
     def _of(self, record: KeyRecord, shared: bool) -> tuple[Context, ResourcePolicy]:
         """The key's condition keys and policy, kept while a shared record is the same
-        object (the repository replaces, never changes, the records it shares)."""
+        object (the repository replaces, never changes, the records it shares) and its
+        aliases have the same names."""
+        names = self.aliases
+        aliases = () if names is None else names(record.account, record.region, record.key_id)
         cached = self._keys.get(record.arn) if shared else None
         if cached is not None and cached[0] is record:
-            return cached[1], cached[2]
+            if cached[1] is aliases:
+                return cached[2], cached[3]
+            if cached[1] == aliases:  # the same names, indexed again: keep the mapping
+                self._keys[record.arn] = (record, aliases, cached[2], cached[3])
+                return cached[2], cached[3]
         keys: dict[str, tuple[str, ...]] = {
             "kms:KeySpec": (record.key_spec,),
             "kms:KeyUsage": (record.key_usage,),
@@ -117,10 +134,13 @@ class KeyAccess:
             keys["kms:MultiRegionKeyType"] = ("PRIMARY" if primary else "REPLICA",)
         for tag, value in record.tags.items():
             keys[f"aws:ResourceTag/{tag}"] = (value,)
-        entry = (record, MappingProxyType(keys), ResourcePolicy(record.policy, required=True))
+        if aliases:
+            keys["kms:ResourceAliases"] = aliases
+        context = MappingProxyType(keys)
+        policy = ResourcePolicy(record.policy, required=True)
         if not shared:
-            return entry[1], entry[2]
+            return context, policy
         if len(self._keys) >= MAX_KEYS:
             self._keys.clear()
-        self._keys[record.arn] = entry
-        return entry[1], entry[2]
+        self._keys[record.arn] = (record, aliases, context, policy)
+        return context, policy

@@ -9,7 +9,9 @@ cache); and, across accounts, the scheduler's `due_index` (`due/<time>/<key id>`
 Keys and aliases are each a `CachedView` (see `strongroom.barrier.cached_view` for how
 the caches follow this process's writes and, through the barrier's data version, those
 of other processes): reads come from the cache; writers `load` a fresh copy inside their
-transaction, change it and `save` it; a rolled-back write calls `forget`.
+transaction, change it and `save` it; a rolled-back write calls `forget`. The names of
+each key's aliases are indexed beside them (`alias_index`), kept in step by `save_alias`
+and `remove_alias`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 
 from strongroom.barrier import CachedView, View
+from strongroom.services.kms.alias_index import AliasIndex, aliases_prefix
 from strongroom.services.kms.due_index import DueIndex
 from strongroom.services.kms.grant_index import GrantIndex, KeyGrants
 from strongroom.services.kms.records import AliasRecord, GrantRecord, KeyRecord
@@ -50,6 +53,11 @@ class KmsRepository:
         self.due_index = DueIndex(view)
         """Keys by when the scheduler has work on them; `save` and `remove` file them."""
         self._grants = GrantIndex(view)
+        self._alias_index = AliasIndex(view)
+        self.alias_names = self._alias_index.names
+        """`alias_names(account, region, key_id)`: the names of a key's aliases (`alias/...`,
+        in name order; shared, read-only), from memory: the same tuple object while the
+        account and region's aliases are unchanged (see `alias_index`)."""
 
     @property
     def view(self) -> View:
@@ -66,6 +74,7 @@ class KmsRepository:
         self._aliases.forget()
         self.due_index.forget()
         self._grants.forget()
+        self._alias_index.forget()
 
     # --- keys ---------------------------------------------------------------------
 
@@ -144,16 +153,18 @@ class KmsRepository:
         return self._aliases.load(_alias_path(account, region, alias_name))
 
     def save_alias(self, account: str, region: str, alias: AliasRecord) -> None:
-        """Store an alias."""
+        """Store an alias; readers (and `alias_names`) see it at once."""
         self._aliases.save(_alias_path(account, region, alias.name), alias)
+        self._alias_index.changed(account, region)
 
     def remove_alias(self, account: str, region: str, alias_name: str) -> None:
-        """Delete an alias."""
+        """Delete an alias; readers (and `alias_names`) see it gone at once."""
         self._aliases.remove(_alias_path(account, region, alias_name))
+        self._alias_index.changed(account, region)
 
     def aliases(self, account: str, region: str) -> Iterator[AliasRecord]:
         """Aliases of an account and region in name order."""
-        for _, alias in self._aliases.scan(f"{account}/{region}/aliases/"):
+        for _, alias in self._aliases.scan(aliases_prefix(account, region)):
             yield alias
 
     # --- grants -------------------------------------------------------------------

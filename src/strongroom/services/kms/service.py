@@ -61,6 +61,7 @@ class Kms:
         self.usage = UsageTracker(self.repository.view, self.clock)
         self.access = KeyAccess()
         self.access.grants = grant_check(self.repository)
+        self.access.aliases = self.repository.alias_names
 
     def keystore(self, record: KeyRecord) -> KeyStore:
         """The key store holding this key's material."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from strongroom.api.aws.model import ServiceModel
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import system_random
@@ -184,6 +185,22 @@ def test_grant_tokens_of_a_request_are_checked_for_shape_only() -> None:
     check_tokens([GOLDEN, encode(GrantRef(ACCOUNT, "eu-west-1", REF.key_id, "f" * 64), bytes(16))])
     with pytest.raises(InvalidGrantTokenException):
         check_tokens([GOLDEN, "x"])
+
+
+TAKES_GRANT_TOKENS = sorted(
+    op.name for op in ServiceModel.load("kms").operations() if "GrantTokens" in op.input_members
+)
+
+
+def test_every_operation_taking_grant_tokens_refuses_a_malformed_one_first(world: World) -> None:
+    assert "Decrypt" in TAKES_GRANT_TOKENS and "CreateGrant" in TAKES_GRANT_TOKENS
+    before = world.raw()
+    for name in TAKES_GRANT_TOKENS:  # refused before anything else is looked at
+        with pytest.raises(InvalidGrantTokenException):
+            world.call(name, GrantTokens=[GOLDEN, "x"])
+    assert world.raw() == before
+    token = world.grant(GranteePrincipal=arn(ALICE), Operations=["Encrypt"])["GrantToken"]
+    world.call("Encrypt", KeyId=world.key_id, Plaintext=b"p", GrantTokens=[token])
 
 
 # --- principals and rules -----------------------------------------------------------

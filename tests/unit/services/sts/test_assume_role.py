@@ -20,6 +20,7 @@ from strongroom.errors import (
     ValidationException,
 )
 from strongroom.identity import FunctionCredentials, Principal, RoleScope
+from strongroom.identity.sessions import EXPIRED_KEPT_SECONDS
 from strongroom.services.caller import Caller
 from strongroom.services.iam.authorizer import IamAuthorizer
 from strongroom.services.sts.errors import InvalidParameterValue, PackedPolicyTooLargeException
@@ -151,6 +152,8 @@ def test_a_session_expires(world: StsWorld) -> None:
     world.clock.current += 1
     with pytest.raises(ExpiredTokenException):
         world.keys.secret_for(key_id, token)
+    assert world.sessions.purge_expired() == 0  # refused as expired for a while yet
+    world.clock.current += EXPIRED_KEPT_SECONDS
     assert world.sessions.purge_expired() == 1
     assert world.keys.secret_for(key_id, token) is None
 

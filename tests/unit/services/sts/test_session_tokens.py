@@ -15,6 +15,7 @@ from tests.unit.services.sts.sts_world import ACCOUNT, REGION, ROOT, Asks, StsWo
 from strongroom.crypto import system_random
 from strongroom.errors import AccessDeniedException, ExpiredTokenException, ValidationException
 from strongroom.identity import FunctionCredentials, Principal, SessionStore
+from strongroom.identity.sessions import EXPIRED_KEPT_SECONDS
 from strongroom.services.caller import Caller
 from strongroom.services.iam.authorizer import IamAuthorizer
 
@@ -96,6 +97,7 @@ def test_a_session_expires(world: StsWorld) -> None:
     with pytest.raises(ExpiredTokenException):
         world.keys.secret_for(key_id, token)
     assert world.keys.find(key_id) is None
+    world.clock.current += EXPIRED_KEPT_SECONDS
     assert world.sessions.purge_expired() == 1
 
 
