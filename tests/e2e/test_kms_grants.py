@@ -271,7 +271,6 @@ def test_bad_input_gets_aws_errors_and_makes_no_grant(server: ServerProcess, roo
     assert missing["Code"] == "NotFoundException"
 
 
-@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
 def test_grant_tokens_are_checked_wherever_a_request_carries_them(user: Any, root_kms: Any) -> None:
     grantee = user("grantee-tokens")
     key = new_key(root_kms)
@@ -289,6 +288,7 @@ def test_grant_tokens_are_checked_wherever_a_request_carries_them(user: Any, roo
         assert error["Code"] == "InvalidGrantTokenException", error
 
 
+@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
 def test_the_aws_cli_creates_and_lists_grants(server: ServerProcess, root_kms: Any) -> None:
     key = new_key(root_kms)
     made = aws_json(

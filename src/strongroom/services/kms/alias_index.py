@@ -2,28 +2,32 @@
 
 Every decision on a key needs the names of its aliases, and storage files aliases by name,
 not by key. So the aliases of one account and region are read by one scan and indexed by
-key id; `names` then answers with a version check and two dictionary lookups. While an
-account and region's entry is kept, `names` returns the same tuple object for a key, so
-a reader may keep what it derived from it (`KeyAccess` compares by identity first).
+key id; `names` then answers with two dictionary lookups and a version check. While an
+entry is kept, `names` returns the same tuple object for a key, so a reader may keep what
+it derived from it (`KeyAccess` compares by identity first).
 
-Coherence follows `CachedView`'s rules (`strongroom.barrier.cached_view`):
-- An alias write by this process is indexed at once by its writer (`changed`, called by
-  the repository right after the write, inside the writer's transaction, whose reads see
-  the write): every thread sees it then, as the aliases cache shows it. Readers on other
-  threads do not index what a writer is changing: they may not see uncommitted writes.
-- A rolled-back write (`forget`) and another process's commit (the barrier's data version,
-  as the request path refreshes it) drop every entry; the next reader scans again.
-- A reader's scan is kept only if no write, forget or version change happened while it
-  ran, so a slow reader never puts back names older than a write it raced. The steps that
-  compare and install take a lock, never held across a storage call (a writer holding
-  the storage's lock waits for it).
+Coherence, without rescanning for writes that touch no alias:
+- Each account and region has a generation record (`<account>/<region>/alias-generation`),
+  which every alias write moves in its own transaction; an entry remembers the generation
+  it was built at.
+- This process's alias writes update the entry in place of a scan (`changed`: the writer
+  knows the alias's old and new key), at once, as `CachedView` shows a write at once; a
+  rolled-back write calls `forget`, which drops every entry.
+- When another process commits (the barrier's data version moves, as the request path
+  refreshes it), an entry is confirmed by reading its generation record (one `get`, as a
+  cached key record is reloaded) and rescanned only if the generation moved.
+- A reader's scan is kept only if no write or forget happened here while it ran, so a
+  slow reader never puts back names older than a write it raced. The steps that compare
+  and install take a lock, never held across a storage call.
 - Memory is bounded: past `limit` account-regions the index starts again.
 """
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from strongroom.barrier import View
 from strongroom.services.kms.records import AliasRecord
@@ -40,37 +44,62 @@ def aliases_prefix(account: str, region: str) -> str:
     return f"{account}/{region}/aliases/"
 
 
+def _generation_path(account: str, region: str) -> str:
+    return f"{account}/{region}/alias-generation"
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One account and region's index, as of `generation`."""
+
+    by_key: ByKey
+    generation: int
+    confirmed: int
+    """The data version at which `generation` was last found current."""
+
+
 class AliasIndex:
     """Alias names by key id, per account and region (see the module docstring)."""
 
     def __init__(self, view: View, limit: int = DEFAULT_LIMIT) -> None:
         self._view = view
         self._limit = limit
-        self._index: dict[tuple[str, str], ByKey] = {}
+        self._index: dict[tuple[str, str], _Entry] = {}
         self._version: Callable[[], int] = view.version_source()
-        self._seen_version = self._version()
-        self._writes = 0  # writes, forgets and version changes: a scan older than one is dropped
+        self._writes = 0  # writes and forgets here: a scan older than one is not kept
         self._lock = threading.Lock()
 
     def names(self, account: str, region: str, key_id: str) -> tuple[str, ...]:
         """The names of the key's aliases (`alias/...`, in name order; shared, read-only)."""
-        if self._version() != self._seen_version:
-            self._follow()
-        try:
-            return self._index[account, region].get(key_id, NO_ALIASES)
-        except KeyError:  # not indexed yet (a dict's `get` never raises it)
-            return self._read(account, region).get(key_id, NO_ALIASES)
+        entry = self._index.get((account, region))
+        if entry is None or entry.confirmed != self._version():
+            entry = self._confirm(account, region, entry)
+        return entry.by_key.get(key_id, NO_ALIASES)
 
-    def changed(self, account: str, region: str) -> None:
-        """After an alias write in the account and region, inside the writer's transaction:
-        index what storage now holds there, so that readers see the write at once."""
+    def changed(
+        self, account: str, region: str, name: str, old_key: str | None, new_key: str | None
+    ) -> None:
+        """Inside the transaction of an alias write (`name` moved from `old_key` to
+        `new_key`; None: it did not exist, or no longer does): move the generation and
+        index the change, so that readers see it at once."""
+        generation = self._generation(account, region) + 1
+        self._view.put(_generation_path(account, region), str(generation).encode())
+        where = (account, region)
         with self._lock:
-            self._writes += 1  # scans that began before this write are not kept
-        by_key = self._scan(account, region)
-        with self._lock:
-            self._writes += 1  # nor those that began while this one ran
-            self._follow_locked()
-            self._install((account, region), by_key)
+            self._writes += 1
+            entry = self._index.get(where)
+            if entry is None or entry.generation != generation - 1:
+                self._index.pop(where, None)  # not indexed as of the write: the next reader scans
+                return
+            by_key = dict(entry.by_key)
+            if old_key is not None:
+                kept = tuple(n for n in by_key.get(old_key, ()) if n != name)
+                _set(by_key, old_key, kept)
+            if new_key is not None:
+                names = list(by_key.get(new_key, ()))
+                bisect.insort(names, name)
+                _set(by_key, new_key, tuple(names))
+            self._index[where] = _Entry(by_key, generation, self._version())
 
     def forget(self) -> None:
         """Drop every entry (after a rolled-back write, a wipe or a seal)."""
@@ -78,35 +107,27 @@ class AliasIndex:
             self._writes += 1
             self._index.clear()
 
-    def _follow(self) -> None:
-        with self._lock:
-            self._follow_locked()
-
-    def _follow_locked(self) -> None:
-        version = self._version()
-        if version != self._seen_version:
-            self._writes += 1
-            self._index.clear()
-            self._seen_version = version
-
-    def _read(self, account: str, region: str) -> ByKey:
-        """Index the account and region from storage; kept if nothing changed meanwhile."""
+    def _confirm(self, account: str, region: str, entry: _Entry | None) -> _Entry:
+        """`entry` if its generation is still current (noted for this data version), else
+        the account and region scanned again (kept if nothing changed here meanwhile)."""
         with self._lock:
             writes = self._writes
-            indexed = self._index.get((account, region))  # by a writer since `names` looked
-        if indexed is not None:
-            return indexed
-        by_key = self._scan(account, region)
+        version = self._version()  # read first: a later commit makes the next call look again
+        generation = self._generation(account, region)
+        if entry is not None and entry.generation == generation:
+            entry.confirmed = version
+            return entry
+        fresh = _Entry(self._scan(account, region), generation, version)
         with self._lock:
-            self._follow_locked()
             if writes == self._writes:
-                self._install((account, region), by_key)
-        return by_key
+                if len(self._index) >= self._limit and (account, region) not in self._index:
+                    self._index.clear()
+                self._index[account, region] = fresh
+        return fresh
 
-    def _install(self, where: tuple[str, str], by_key: ByKey) -> None:
-        if len(self._index) >= self._limit and where not in self._index:
-            self._index.clear()
-        self._index[where] = by_key
+    def _generation(self, account: str, region: str) -> int:
+        data = self._view.get(_generation_path(account, region))
+        return 0 if data is None else int(data)
 
     def _scan(self, account: str, region: str) -> ByKey:
         found: dict[str, list[str]] = {}
@@ -114,3 +135,10 @@ class AliasIndex:
             alias = AliasRecord.from_bytes(data)
             found.setdefault(alias.target_key_id, []).append(alias.name)
         return {key_id: tuple(names) for key_id, names in found.items()}
+
+
+def _set(by_key: ByKey, key_id: str, names: tuple[str, ...]) -> None:
+    if names:
+        by_key[key_id] = names
+    else:
+        by_key.pop(key_id, None)

@@ -78,7 +78,7 @@ def create_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) 
     _check_alias_name(AliasName)
     caller.authorize("kms:CreateAlias", _arn(caller, AliasName))
     key_id = _target(kms, caller, TargetKeyId, "kms:CreateAlias")
-    if kms.repository.alias(caller.account_id, caller.region, AliasName) is not None:
+    if kms.repository.load_alias(caller.account_id, caller.region, AliasName) is not None:
         raise AlreadyExistsException(
             f"An alias with the name {_arn(caller, AliasName)} already exists"
         )
@@ -90,7 +90,9 @@ def create_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) 
 
 
 def _existing(kms: Kms, caller: Caller, name: str) -> AliasRecord:
-    alias = kms.repository.alias(caller.account_id, caller.region, name)
+    """The alias as storage holds it inside the write's transaction (never a cached copy,
+    which another process's write may have overtaken), private to change."""
+    alias = kms.repository.load_alias(caller.account_id, caller.region, name)
     if alias is None:
         raise NotFoundException(f"Alias {_arn(caller, name)} is not found.")
     return alias
@@ -105,12 +107,9 @@ def update_alias(kms: Kms, caller: Caller, *, AliasName: str, TargetKeyId: str) 
     _authorize_current_target(kms, caller, alias, "kms:UpdateAlias")
     new_target = _target(kms, caller, TargetKeyId, "kms:UpdateAlias")
     _require_same_kind(kms, caller, alias.target_key_id, new_target)
-    moved = kms.repository.load_alias(caller.account_id, caller.region, AliasName)
-    if moved is None:  # deleted since it was read
-        raise NotFoundException(f"Alias {_arn(caller, AliasName)} is not found.")
-    moved.target_key_id = new_target  # a private copy: the cached record stays as it was
-    moved.updated = kms.clock.now()
-    kms.repository.save_alias(caller.account_id, caller.region, moved)
+    alias.target_key_id = new_target
+    alias.updated = kms.clock.now()
+    kms.repository.save_alias(caller.account_id, caller.region, alias)
     return {}
 
 

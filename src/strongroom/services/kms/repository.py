@@ -153,14 +153,22 @@ class KmsRepository:
         return self._aliases.load(_alias_path(account, region, alias_name))
 
     def save_alias(self, account: str, region: str, alias: AliasRecord) -> None:
-        """Store an alias; readers (and `alias_names`) see it at once."""
-        self._aliases.save(_alias_path(account, region, alias.name), alias)
-        self._alias_index.changed(account, region)
+        """Store an alias (inside the caller's transaction); readers (and `alias_names`)
+        see it at once."""
+        path = _alias_path(account, region, alias.name)
+        before = self._aliases.load(path)
+        self._aliases.save(path, alias)
+        old_key = None if before is None else before.target_key_id
+        self._alias_index.changed(account, region, alias.name, old_key, alias.target_key_id)
 
     def remove_alias(self, account: str, region: str, alias_name: str) -> None:
-        """Delete an alias; readers (and `alias_names`) see it gone at once."""
-        self._aliases.remove(_alias_path(account, region, alias_name))
-        self._alias_index.changed(account, region)
+        """Delete an alias (inside the caller's transaction); readers (and `alias_names`)
+        see it gone at once."""
+        path = _alias_path(account, region, alias_name)
+        before = self._aliases.load(path)
+        self._aliases.remove(path)
+        if before is not None:
+            self._alias_index.changed(account, region, before.name, before.target_key_id, None)
 
     def aliases(self, account: str, region: str) -> Iterator[AliasRecord]:
         """Aliases of an account and region in name order."""

@@ -9,7 +9,7 @@ service authorizes it exactly as the user: same policies, same ARN. As in AWS:
   default; the root's sessions last one hour at most (a longer request gets one hour).
 - MFA is not built here: SerialNumber or TokenCode is refused, never ignored, so no one
   believes a session carries MFA context that it lacks.
-Sessions expire on real time (see `identity.sessions`); Expiration says when.
+Sessions expire on the service clock (see `identity.sessions`); Expiration says when.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ records), with their verdict cache in the way.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,12 @@ import pytest
 from strongroom.barrier import Barrier, View
 from strongroom.clock import Clock
 from strongroom.crypto import system_random
-from strongroom.errors import AccessDeniedException, MalformedPolicyDocumentException
+from strongroom.errors import (
+    AccessDeniedException,
+    AlreadyExistsException,
+    MalformedPolicyDocumentException,
+    NotFoundException,
+)
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
 from strongroom.policy import Verdict
@@ -289,29 +293,34 @@ def test_a_rolled_back_alias_is_not_seen(recorded: tuple[World, Recorder]) -> No
 # --- other threads and other processes ------------------------------------------------
 
 
-def test_another_thread_sees_an_alias_once_its_writer_commits(
-    recorded: tuple[World, Recorder],
+def counting_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every account and region `AliasIndex` scans from now on."""
+    scans: list[str] = []
+    scan = AliasIndex._scan
+
+    def counted(index: AliasIndex, account: str, region: str) -> ByKey:
+        scans.append(f"{account}/{region}")
+        found: ByKey = scan(index, account, region)
+        return found
+
+    monkeypatch.setattr(AliasIndex, "_scan", counted)
+    return scans
+
+
+def test_this_processes_alias_writes_are_indexed_without_a_scan(
+    recorded: tuple[World, Recorder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In memory, a reader does not see a transaction's writes before it commits; what it
-    reads meanwhile must not hide them afterwards."""
     world, recorder = recorded
-    key = world.key()
-    assert aliases_seen(world, recorder, key) is None
-    written, release = threading.Event(), threading.Event()
-
-    def writer() -> None:
-        with world.kms.repository.transaction():
-            world.call("CreateAlias", AliasName="alias/late", TargetKeyId=key)
-            written.set()
-            assert release.wait(30)
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert written.wait(30)
-    aliases_seen(world, recorder, key)  # while the write is not committed
-    release.set()
-    thread.join(30)
-    assert aliases_seen(world, recorder, key) == ("alias/late",)
+    key, other = world.key(), world.key()
+    assert aliases_seen(world, recorder, key) is None  # indexed once
+    scans = counting_scans(monkeypatch)
+    for n in range(5):
+        world.call("CreateAlias", AliasName=f"alias/bulk-{4 - n}", TargetKeyId=key)
+    world.call("UpdateAlias", AliasName="alias/bulk-2", TargetKeyId=other)
+    world.call("DeleteAlias", AliasName="alias/bulk-0")
+    assert aliases_seen(world, recorder, key) == ("alias/bulk-1", "alias/bulk-3", "alias/bulk-4")
+    assert aliases_seen(world, recorder, other) == ("alias/bulk-2",)
+    assert scans == []
 
 
 def test_a_scan_raced_by_a_write_is_not_kept(
@@ -368,3 +377,44 @@ def test_another_processes_alias_changes_are_seen_from_its_next_refresh(
     first.call("DeleteAlias", AliasName="alias/project-alpha")
     second_barrier.refresh_data_version()
     assert not second.may_encrypt(other)
+
+
+def test_another_processes_commits_that_touch_no_alias_cost_no_scan(
+    two_processes: tuple[World, World, Barrier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second, second_barrier = two_processes
+    key = first.key(ONLY_ALPHA)
+    first.call("CreateAlias", AliasName="alias/project-alpha-1", TargetKeyId=key)
+    second_barrier.refresh_data_version()
+    assert second.may_encrypt(key)
+    scans = counting_scans(monkeypatch)
+    for n in range(3):  # commits elsewhere: tags, other keys
+        first.call("TagResource", KeyId=key, Tags=[{"TagKey": "n", "TagValue": str(n)}])
+        first.key()
+        second_barrier.refresh_data_version()
+        assert second.may_encrypt(key)
+    assert scans == []
+    first.call("DeleteAlias", AliasName="alias/project-alpha-1")
+    second_barrier.refresh_data_version()
+    assert not second.may_encrypt(key)
+    assert scans == [f"{ACCOUNT}/{REGION}"]  # an alias write elsewhere: scanned once
+
+
+def test_alias_writes_read_the_alias_from_storage_not_a_cache_overtaken_by_another_process(
+    two_processes: tuple[World, World, Barrier],
+) -> None:
+    """A commit elsewhere may land after this request refreshed its caches and before its
+    write transaction began: the write must see it, not this process's cached copy."""
+    first, second, second_barrier = two_processes
+    key, moved_to = first.key(), first.key()
+    second_barrier.refresh_data_version()
+    assert second.kms.repository.alias(ACCOUNT, REGION, "alias/app") is None  # now cached
+    first.call("CreateAlias", AliasName="alias/app", TargetKeyId=key)
+    with pytest.raises(AlreadyExistsException):
+        second.call("CreateAlias", AliasName="alias/app", TargetKeyId=moved_to)
+    second_barrier.refresh_data_version()
+    assert second.kms.repository.alias(ACCOUNT, REGION, "alias/app") is not None  # cached
+    first.call("DeleteAlias", AliasName="alias/app")
+    with pytest.raises(NotFoundException):  # not brought back by a move
+        second.call("UpdateAlias", AliasName="alias/app", TargetKeyId=moved_to)
+    assert first.kms.repository.load_alias(ACCOUNT, REGION, "alias/app") is None
