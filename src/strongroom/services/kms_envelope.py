@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from strongroom.crypto import RandomBytes, aead
 from strongroom.errors import StrongroomError
@@ -32,6 +32,26 @@ class Sealed:
     ciphertext: bytes
 
 
+class Enveloped(Protocol):
+    """What opening a sealed value reads: `Sealed`, or a service's own record of one (so
+    a read needs no copy into a `Sealed`)."""
+
+    @property
+    def wrapped_keys(self) -> tuple[bytes, ...]:
+        """The data key as KMS wrapped it, newest first."""
+        ...
+
+    @property
+    def nonce(self) -> bytes:
+        """The AES-GCM nonce of `ciphertext`."""
+        ...
+
+    @property
+    def ciphertext(self) -> bytes:
+        """The value, sealed under the data key (tag appended)."""
+        ...
+
+
 class KmsEnvelope:
     """KMS, as the service `service` calls it."""
 
@@ -43,6 +63,7 @@ class KmsEnvelope:
         self._forget = kms.forget
         self._random = random
         self._via: dict[str, str] = {}  # region -> "<service>.<region>.amazonaws.com"
+        self._last_via: tuple[Caller, Caller] | None = None  # (caller, `via(caller)`)
 
     def forget(self) -> None:
         """Drop KMS's caches (after a transaction that wrote through it rolled back: a
@@ -51,12 +72,21 @@ class KmsEnvelope:
 
     def via(self, caller: Caller) -> Caller:
         """`caller`, acting through the service (`kms:ViaService`)."""
+        # Every request brings a new Caller, but mostly one equal to the last (the same
+        # principal, region and origin): comparing its fields costs a quarter of building
+        # the copy, and an equal caller's copy is equal too. The authorizer must be the
+        # same object, not merely an equal one: it decides.
+        last = self._last_via  # read once: another thread may replace it meanwhile
+        if last is not None and last[0] == caller and last[0].authorizer is caller.authorizer:
+            return last[1]
         via = self._via.get(caller.region)
         if via is None:
             via = self._via.setdefault(
                 caller.region, f"{self._service}.{caller.region}.amazonaws.com"
             )
-        return caller.via(via)
+        acting = caller.via(via)
+        self._last_via = (caller, acting)
+        return acting
 
     def call(self, name: str, caller: Caller, **params: object) -> dict[str, Any]:
         """KMS operation `name`, called via the service."""
@@ -86,13 +116,14 @@ class KmsEnvelope:
         ciphertext = aead.encrypt(result["Plaintext"], nonce, value, aad)
         return Sealed((result["CiphertextBlob"],), nonce, ciphertext), str(result["KeyId"])
 
-    def data_key(self, caller: Caller, sealed: Sealed, context: dict[str, str]) -> bytes:
+    def data_key(self, caller: Caller, sealed: Enveloped, context: dict[str, str]) -> bytes:
         """The plaintext data key from the first wrap KMS opens; else KMS's last refusal."""
         failure: StrongroomError | None = None
+        decrypt, via = self._operations["Decrypt"], self.via(caller)  # `call`, unrolled
         for wrapped in sealed.wrapped_keys:
             try:
-                result = self.call(
-                    "Decrypt", caller, CiphertextBlob=wrapped, EncryptionContext=context
+                result = decrypt(
+                    self._context, via, CiphertextBlob=wrapped, EncryptionContext=context
                 )
             except StrongroomError as error:  # the next wrap may open
                 failure = error
@@ -103,7 +134,7 @@ class KmsEnvelope:
         assert failure is not None
         raise failure
 
-    def open(self, caller: Caller, sealed: Sealed, context: dict[str, str], aad: bytes) -> bytes:
+    def open(self, caller: Caller, sealed: Enveloped, context: dict[str, str], aad: bytes) -> bytes:
         """The plaintext value (KMS's refusal, or `AuthenticationFailed`, as raised)."""
         data_key = self.data_key(caller, sealed, context)
         return aead.decrypt(data_key, sealed.nonce, sealed.ciphertext, aad)

@@ -15,6 +15,7 @@ request therefore does not matter; any other difference does.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -73,7 +74,14 @@ def encode_context(context: Mapping[str, str] | None) -> bytes:
     """The canonical bytes of an encryption context (empty context: two zero bytes)."""
     if not context:
         return b"\x00\x00"
-    pairs = sorted((k.encode(), v.encode()) for k, v in context.items())
+    return _encoded(tuple(context.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _encoded(items: tuple[tuple[str, str], ...]) -> bytes:
+    """`encode_context`, kept for the contexts requests repeat (Secrets Manager's and
+    Parameter Store's reads send the same one each time; a context is not secret)."""
+    pairs = sorted((k.encode(), v.encode()) for k, v in items)
     out = bytearray(_U16.pack(len(pairs)))
     for key, value in pairs:
         out += _U16.pack(len(key)) + key + _U16.pack(len(value)) + value

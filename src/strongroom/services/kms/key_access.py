@@ -18,6 +18,7 @@ the request adds `kms:RequestAlias`, `kms:EncryptionContext:<key>`,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
@@ -41,14 +42,19 @@ _NO_BYPASS: Context = MappingProxyType({"kms:BypassPolicyLockoutSafetyCheck": ("
 
 
 def encryption_context_keys(encryption_context: Mapping[str, str] | None) -> Context:
-    """`kms:EncryptionContext:<key>` for each pair and `kms:EncryptionContextKeys`."""
+    """`kms:EncryptionContext:<key>` for each pair and `kms:EncryptionContextKeys`
+    (shared, read-only)."""
     if not encryption_context:
         return NO_CONTEXT
-    keys: dict[str, tuple[str, ...]] = {
-        f"kms:EncryptionContext:{k}": (v,) for k, v in encryption_context.items()
-    }
-    keys["kms:EncryptionContextKeys"] = tuple(encryption_context)
-    return keys
+    return _context_keys(tuple(encryption_context.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _context_keys(items: tuple[tuple[str, str], ...]) -> Context:
+    """`encryption_context_keys`, kept for the contexts requests repeat."""
+    keys: dict[str, tuple[str, ...]] = {f"kms:EncryptionContext:{k}": (v,) for k, v in items}
+    keys["kms:EncryptionContextKeys"] = tuple(k for k, _ in items)
+    return MappingProxyType(keys)
 
 
 def algorithm_keys(algorithm: str | None) -> Context:

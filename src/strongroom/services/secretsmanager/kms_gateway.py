@@ -88,7 +88,7 @@ class KmsGateway:
         try:
             return self._envelope.open(
                 caller,
-                _sealed(sealed),
+                sealed,  # read as it is (`Enveloped`): no copy into a `Sealed`
                 _context(arn, version_id),
                 _associated_data(arn, version_id, sealed.binary),
             )

@@ -136,7 +136,10 @@ class SecretRecord:
 
     def holder(self, label: str) -> str | None:
         """The id of the version holding `label`, or None."""
-        for version_id, info in self.versions.items():
+        # Newest first: a label is on one version at most, so the order changes no answer,
+        # but AWSCURRENT is usually on the newest of up to ~100 (deprecated ones are kept),
+        # and GetSecretValue asks for it on every read.
+        for version_id, info in reversed(self.versions.items()):
             if label in info.labels:
                 return version_id
         return None
