@@ -107,6 +107,29 @@ def test_a_user_reads_exactly_the_secrets_its_policy_names(
     )
 
 
+def test_only_a_caller_allowed_the_action_learns_that_a_secret_does_not_exist(
+    root: Any, secrets_user: MakeUser
+) -> None:
+    create(root, "team-c/exists", "c-password")
+    prober, _ = secrets_user(
+        "prober-c", allow("secretsmanager:GetSecretValue", secret_arns("team-c/*"))
+    )
+    missing = error_of(prober.get_secret_value, SecretId="team-c/missing")
+    assert missing["Code"] == "ResourceNotFoundException"
+    denied = error_of(prober.get_secret_value, SecretId="team-d/missing")  # outside its policy
+    assert denied == {
+        "Code": "AccessDeniedException",
+        "Message": refusal(
+            user_arn("prober-c"), "secretsmanager:GetSecretValue", secret_arns("team-d/missing")
+        ),
+        "Status": 400,
+    }
+    absent_arn = secret_arns("team-d/gone-AbCdEf")
+    assert error_of(prober.describe_secret, SecretId=absent_arn)["Message"] == refusal(
+        user_arn("prober-c"), "secretsmanager:DescribeSecret", absent_arn
+    )
+
+
 def test_a_resource_policy_naming_a_user_lets_it_read_with_no_identity_policy(
     server: ServerProcess, root: Any, secrets_user: MakeUser
 ) -> None:

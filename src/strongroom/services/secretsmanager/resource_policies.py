@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from strongroom.errors import MalformedPolicyDocumentException, PublicPolicyException
+from strongroom.errors import (
+    MalformedPolicyDocumentException,
+    PublicPolicyException,
+    ResourceNotFoundException,
+)
 from strongroom.policy import PolicyGrammarError, grants_public_access, parse_policy
 from strongroom.services.caller import Caller
 from strongroom.services.secretsmanager import replication
@@ -107,7 +111,11 @@ def validate_resource_policy(
 ) -> dict[str, Any]:
     """ValidateResourcePolicy: grammar and broad-access checks, reported, not raised."""
     if SecretId is not None:
-        record = find_secret(sm, caller, SecretId)
+        try:
+            record = find_secret(sm, caller, SecretId)
+        except ResourceNotFoundException:
+            sm.access.authorize_missing(caller, "secretsmanager:ValidateResourcePolicy", SecretId)
+            raise
         for action in ("ValidateResourcePolicy", "PutResourcePolicy"):
             sm.access.authorize(caller, f"secretsmanager:{action}", record, secret_id=SecretId)
     else:

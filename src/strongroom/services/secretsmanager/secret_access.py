@@ -146,6 +146,21 @@ class SecretAccess:
             kept.last = (secret_id, context, keys)
         caller.authorize(action, kept.arn, keys, kept.policy)
 
+    def authorize_missing(
+        self, caller: Caller, action: str, secret_id: str, context: Context = NO_CONTEXT
+    ) -> None:
+        """Raise AccessDeniedException unless `caller` may do `action` on the secret
+        `secret_id` names, which does not exist: judged on the ARN the id gives (for a
+        name, its partial ARN) with the request's keys, so that only a caller allowed the
+        action learns that there is no such secret, as AWS answers."""
+        resource = secret_id
+        if not secret_id.startswith("arn:"):
+            resource = (
+                f"arn:{caller.partition}:secretsmanager:{caller.region}:{caller.account_id}"
+                f":secret:{secret_id}"
+            )
+        caller.authorize(action, resource, _with_request(NO_CONTEXT, secret_id, context))
+
     def _of(self, record: SecretRecord) -> _Kept:
         """What is kept of the secret, while the record is the same object."""
         kept = self._kept.get(record.secret_id)

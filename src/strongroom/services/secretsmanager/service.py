@@ -154,8 +154,13 @@ def authorized_secret(
 ) -> SecretRecord:
     """The secret (shared, read-only), once `caller` may do `action` on it (with the
     request's condition keys `context`) and `check` passed: find, authorize, check, in
-    that order."""
-    record = find_secret(sm, caller, secret_id, strict=strict)
+    that order; a secret that is not there is ResourceNotFoundException only to a caller
+    that may do `action` on what `secret_id` names (`SecretAccess.authorize_missing`)."""
+    try:
+        record = find_secret(sm, caller, secret_id, strict=strict)
+    except ResourceNotFoundException:
+        sm.access.authorize_missing(caller, action, secret_id, context)
+        raise
     sm.access.authorize(caller, action, record, secret_id=secret_id, context=context)
     if check is not None:
         check(record)
@@ -174,7 +179,11 @@ def secret_to_change(
 ) -> SecretRecord:
     """Like `authorized_secret`, but a private copy read inside the operation's
     transaction (authorized as it is there), to change and `save`."""
-    found = find_secret(sm, caller, secret_id, strict=strict)
+    try:
+        found = find_secret(sm, caller, secret_id, strict=strict)
+    except ResourceNotFoundException:
+        sm.access.authorize_missing(caller, action, secret_id, context)
+        raise
     record = sm.repository.load(found.account, found.region, found.name)
     if record is None or record.suffix != found.suffix:
         raise ResourceNotFoundException(NOT_FOUND)
