@@ -119,15 +119,22 @@ def test_only_a_caller_allowed_the_action_learns_that_a_secret_does_not_exist(
     denied = error_of(prober.get_secret_value, SecretId="team-d/missing")  # outside its policy
     assert denied == {
         "Code": "AccessDeniedException",
-        "Message": refusal(
-            user_arn("prober-c"), "secretsmanager:GetSecretValue", secret_arns("team-d/missing")
-        ),
+        "Message": refusal(user_arn("prober-c"), "secretsmanager:GetSecretValue", "team-d/missing"),
         "Status": 400,
     }
     absent_arn = secret_arns("team-d/gone-AbCdEf")
     assert error_of(prober.describe_secret, SecretId=absent_arn)["Message"] == refusal(
         user_arn("prober-c"), "secretsmanager:DescribeSecret", absent_arn
     )
+    # A name is judged as the ARN a secret of that name would have (`<name>-??????`), as
+    # CreateSecret is: a user allowed that ARN may force the deletion of an absent name.
+    deleter, _ = secrets_user(
+        "deleter-e", allow("secretsmanager:DeleteSecret", secret_arns("app-e/db-??????"))
+    )
+    gone = deleter.delete_secret(SecretId="app-e/db", ForceDeleteWithoutRecovery=True)
+    assert gone["Name"] == "app-e/db"
+    refused = error_of(deleter.delete_secret, SecretId="app-f/db", ForceDeleteWithoutRecovery=True)
+    assert refused["Code"] == "AccessDeniedException"
 
 
 def test_a_resource_policy_naming_a_user_lets_it_read_with_no_identity_policy(

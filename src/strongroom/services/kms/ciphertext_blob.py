@@ -74,18 +74,24 @@ def encode_context(context: Mapping[str, str] | None) -> bytes:
     """The canonical bytes of an encryption context (empty context: two zero bytes)."""
     if not context:
         return b"\x00\x00"
-    return _encoded(tuple(context.items()))
+    items = tuple(context.items())
+    if len(items) <= _KEPT_PAIRS and sum(len(k) + len(v) for k, v in items) <= _KEPT_CHARS:
+        return _kept_encoding(items)
+    return _encoded(items)
 
 
-@functools.lru_cache(maxsize=1024)
 def _encoded(items: tuple[tuple[str, str], ...]) -> bytes:
-    """`encode_context`, kept for the contexts requests repeat (Secrets Manager's and
-    Parameter Store's reads send the same one each time; a context is not secret)."""
     pairs = sorted((k.encode(), v.encode()) for k, v in items)
     out = bytearray(_U16.pack(len(pairs)))
     for key, value in pairs:
         out += _U16.pack(len(key)) + key + _U16.pack(len(value)) + value
     return bytes(out)
+
+
+_KEPT_PAIRS, _KEPT_CHARS = 16, 1024
+_kept_encoding = functools.lru_cache(maxsize=1024)(_encoded)
+"""`_encoded` of the small contexts requests repeat (Secrets Manager's and Parameter
+Store's reads send the same one each time; a context is not secret)."""
 
 
 def associated_data(header: bytes, context: Mapping[str, str] | None) -> bytes:

@@ -37,6 +37,9 @@ AliasNames = Callable[[str, str, str], tuple[str, ...]]
 same tuple object while they are unchanged, so comparing by identity is usually enough."""
 
 MAX_KEYS = 4096
+KEPT_CONTEXT_PAIRS = 16
+KEPT_CONTEXT_CHARS = 1024
+"""Encryption contexts this small have their condition keys kept (`encryption_context_keys`)."""
 _NO_BYPASS: Context = MappingProxyType({"kms:BypassPolicyLockoutSafetyCheck": ("false",)})
 """The later PutKeyPolicy the lockout check imagines is one without the bypass."""
 
@@ -46,15 +49,24 @@ def encryption_context_keys(encryption_context: Mapping[str, str] | None) -> Con
     (shared, read-only)."""
     if not encryption_context:
         return NO_CONTEXT
-    return _context_keys(tuple(encryption_context.items()))
+    items = tuple(encryption_context.items())
+    if len(items) <= KEPT_CONTEXT_PAIRS and sum(len(k) + len(v) for k, v in items) <= (
+        KEPT_CONTEXT_CHARS
+    ):
+        return _kept_context_keys(items)
+    return _context_keys(items)  # unchecked yet (authorization comes first): not kept
 
 
-@functools.lru_cache(maxsize=1024)
 def _context_keys(items: tuple[tuple[str, str], ...]) -> Context:
-    """`encryption_context_keys`, kept for the contexts requests repeat."""
     keys: dict[str, tuple[str, ...]] = {f"kms:EncryptionContext:{k}": (v,) for k, v in items}
     keys["kms:EncryptionContextKeys"] = tuple(k for k, _ in items)
     return MappingProxyType(keys)
+
+
+_kept_context_keys = functools.lru_cache(maxsize=1024)(_context_keys)
+"""`_context_keys` of the small contexts requests repeat (Secrets Manager's and Parameter
+Store's reads send the same one each time; a context is not secret): at most 1,024 of
+at most `KEPT_CONTEXT_CHARS` each."""
 
 
 def algorithm_keys(algorithm: str | None) -> Context:

@@ -114,7 +114,8 @@ def validate_resource_policy(
         try:
             record = find_secret(sm, caller, SecretId)
         except ResourceNotFoundException:
-            sm.access.authorize_missing(caller, "secretsmanager:ValidateResourcePolicy", SecretId)
+            for action in ("ValidateResourcePolicy", "PutResourcePolicy"):
+                sm.access.authorize_missing(caller, f"secretsmanager:{action}", SecretId)
             raise
         for action in ("ValidateResourcePolicy", "PutResourcePolicy"):
             sm.access.authorize(caller, f"secretsmanager:{action}", record, secret_id=SecretId)

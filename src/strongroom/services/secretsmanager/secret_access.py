@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from strongroom.services.caller import NO_CONTEXT, Caller, Context, ResourcePolicy
-from strongroom.services.secretsmanager.records import SecretRecord
+from strongroom.services.secretsmanager.records import SecretRecord, secret_arn
 
 MAX_SECRETS = 4096
 """Secrets whose keys are kept before that cache starts over."""
@@ -150,16 +150,20 @@ class SecretAccess:
         self, caller: Caller, action: str, secret_id: str, context: Context = NO_CONTEXT
     ) -> None:
         """Raise AccessDeniedException unless `caller` may do `action` on the secret
-        `secret_id` names, which does not exist: judged on the ARN the id gives (for a
-        name, its partial ARN) with the request's keys, so that only a caller allowed the
-        action learns that there is no such secret, as AWS answers."""
+        `secret_id` names, which does not exist, so that only a caller allowed the action
+        learns that there is no such secret. Judged on the ARN the id gives: an ARN as
+        written, a name as the ARN a secret of that name would have, its suffix unknown
+        (`<name>-??????`, as CreateSecret is judged); a refusal names the id as the
+        request gave it, as AWS's does."""
         resource = secret_id
         if not secret_id.startswith("arn:"):
-            resource = (
-                f"arn:{caller.partition}:secretsmanager:{caller.region}:{caller.account_id}"
-                f":secret:{secret_id}"
+            resource = secret_arn(
+                caller.partition, caller.region, caller.account_id, secret_id, "??????"
             )
-        caller.authorize(action, resource, _with_request(NO_CONTEXT, secret_id, context))
+        keys = _with_request(NO_CONTEXT, secret_id, context)
+        verdict = caller.verdict(action, resource, keys)
+        if not verdict.allowed:
+            caller.refuse(action, secret_id, verdict)
 
     def _of(self, record: SecretRecord) -> _Kept:
         """What is kept of the secret, while the record is the same object."""

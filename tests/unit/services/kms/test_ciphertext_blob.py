@@ -27,7 +27,7 @@ from strongroom.errors import IncorrectKeyException, InvalidCiphertextException
 from strongroom.identity import Principal
 from strongroom.keystores import SoftwareKeyStore
 from strongroom.services.caller import AllowAuthenticated, Caller
-from strongroom.services.kms import Kms, KmsRepository, ciphertext_blob, cryptographic
+from strongroom.services.kms import Kms, KmsRepository, ciphertext_blob, cryptographic, key_access
 from strongroom.services.kms.records import AliasRecord, KeyRecord, MaterialVersion
 from strongroom.storage.memory import MemoryStorage
 
@@ -354,3 +354,23 @@ def test_multi_region_header_is_the_vector(case: dict[str, Any]) -> None:
     # the same 16 bytes under version 1 name a different key: a UUID, never the mrk id
     as_uuid = ciphertext_blob.decode(b"\x01" + header[1:] + b"payload")
     assert as_uuid.key_id != case["key_id"]
+
+
+def test_only_small_encryption_contexts_are_kept_between_requests() -> None:
+    """Contexts are read before they are size-checked and before the caller is authorized
+    (AWS's order), so a refused request with a huge context must leave nothing behind."""
+    small = {"SecretARN": "arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf", "v": "1"}
+    huge = {f"k{n}": "v" * 64 for n in range(200)}
+    kept_keys, kept_bytes = key_access._kept_context_keys, ciphertext_blob._kept_encoding
+    assert key_access.encryption_context_keys(small) is key_access.encryption_context_keys(
+        dict(small)
+    )
+    assert ciphertext_blob.encode_context(small) is ciphertext_blob.encode_context(dict(small))
+    before = (kept_keys.cache_info().currsize, kept_bytes.cache_info().currsize)
+    keys = key_access.encryption_context_keys(huge)
+    assert keys["kms:EncryptionContext:k7"] == ("v" * 64,)
+    assert len(keys["kms:EncryptionContextKeys"]) == 200
+    assert ciphertext_blob.encode_context(huge) == ciphertext_blob.encode_context(
+        dict(reversed(huge.items()))
+    )
+    assert (kept_keys.cache_info().currsize, kept_bytes.cache_info().currsize) == before
