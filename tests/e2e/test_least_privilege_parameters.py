@@ -198,3 +198,42 @@ def test_overwrite_can_be_refused_while_creation_is_allowed(root: Any, ssm_user:
     assert denied["Message"].endswith("with an explicit deny in an identity-based policy")
     answer = root.get_parameter(Name="/config/existing")["Parameter"]
     assert (answer["Value"], answer["Version"]) == ("original", 1)
+
+
+def test_a_secret_reference_is_authorized_on_its_whole_name_arn_and_all(
+    server: ServerProcess, ssm_user: MakeUser
+) -> None:
+    """A reference by the secret's ARN is authorized on the whole reference name (colons
+    and all), so a Deny on the prod secrets' references holds however they are named."""
+    secrets = server.client("secretsmanager")
+    arn = secrets.create_secret(Name="prod-ref/db", SecretString="prod password")["ARN"]
+    references = f"{PARAMETERS}aws/reference/secretsmanager/"
+    reader, _ = ssm_user(
+        "ref-reader",
+        allow("ssm:GetParameter", f"{references}*"),
+        allow("secretsmanager:GetSecretValue", "*"),
+        deny("ssm:GetParameter", f"{references}prod-ref/*"),
+        deny("ssm:GetParameter", f"{references}arn:aws:secretsmanager:*:secret:prod-ref/*"),
+    )
+    for name in ("prod-ref/db", arn, f"{arn}:AWSCURRENT"):
+        refused = error_of(
+            reader.get_parameter, Name=f"/aws/reference/secretsmanager/{name}", WithDecryption=True
+        )
+        assert refused["Code"] == "AccessDeniedException", (name, refused)
+    other = secrets.create_secret(Name="dev-ref/db", SecretString="dev password")["ARN"]
+    got = reader.get_parameter(Name=f"/aws/reference/secretsmanager/{other}", WithDecryption=True)
+    assert got["Parameter"]["Value"] == "dev password"
+
+
+def test_a_parameter_arn_of_another_account_is_authorized_as_written(
+    root: Any, ssm_user: MakeUser
+) -> None:
+    put(root, "/own/setting", "mine")
+    foreign = f"arn:aws:ssm:{REGION}:999988887777:parameter/own/setting"
+    reader, _ = ssm_user("own-reader", allow("ssm:GetParameter", f"{PARAMETERS}own/*"))
+    assert reader.get_parameter(Name="/own/setting")["Parameter"]["Value"] == "mine"
+    refused = error_of(reader.get_parameter, Name=foreign)
+    assert refused["Code"] == "AccessDeniedException"
+    assert f"on resource: {foreign} " in refused["Message"]
+    # Not even the root may read another account's parameter: no resource policy shares it.
+    assert error_of(root.get_parameter, Name=foreign)["Code"] == "AccessDeniedException"

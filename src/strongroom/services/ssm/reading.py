@@ -34,6 +34,7 @@ from strongroom.services.ssm.names import (
     Selector,
     check_path,
     is_under,
+    parameter_arn,
     parse_selector,
 )
 from strongroom.services.ssm.parameter_access import flag
@@ -89,7 +90,7 @@ def _parameter(
 ) -> dict[str, Any]:
     """One GetParameter(s) entry, by name or ARN, with an optional selector."""
     if secret_references.is_reference(reference):
-        caller.authorize(action, arn_of(caller, reference.partition(":")[0]))
+        caller.authorize(action, arn_of(caller, secret_references.name_of(reference)))
         return secret_references.read(ps.secrets, caller, reference, decrypt)
     try:
         selector = parse_selector(reference)
@@ -100,7 +101,11 @@ def _parameter(
     record = None
     if namespace in ((None, None), (caller.account_id, caller.region)):
         record = ps.repository.parameter(caller.account_id, caller.region, selector.name)
-    ps.access.authorize(caller, action, arn_of(caller, selector.name), record)
+    resource = arn_of(caller, selector.name)
+    if selector.account is not None and selector.region is not None:  # an ARN: as written
+        partition = selector.partition or caller.partition
+        resource = parameter_arn(partition, selector.region, selector.account, selector.name)
+    ps.access.authorize(caller, action, resource, record)
     if record is None:
         raise ParameterNotFound(f"Parameter {reference} not found.")
     version = _selected(ps, record, selector)

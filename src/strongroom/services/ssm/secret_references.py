@@ -26,6 +26,12 @@ def is_reference(name: str) -> bool:
     return name.startswith(PREFIX)
 
 
+def name_of(reference: str) -> str:
+    """The reference's parameter name without its selector (`PREFIX` + the secret id, an
+    ARN's colons included): what GetParameter(s) is authorized on."""
+    return PREFIX + _split(reference)[0]
+
+
 def _split(reference: str) -> tuple[str, str | None]:
     """(secret id, version id or label) of the part after the prefix."""
     rest = reference[len(PREFIX) :]
