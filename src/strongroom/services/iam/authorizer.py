@@ -58,6 +58,9 @@ MAX_COMPILED = 4096
 """Compiled documents (by text) and principals kept before that cache starts over."""
 MAX_VERDICTS = 1024
 """Verdicts kept per principal and second before that cache starts over."""
+MAX_KEPT_CONTEXT = 64
+"""A verdict is kept only for a request with at most this many condition keys of its own:
+its keys are part of the cache's key, and their number is the caller's to choose."""
 _NOBODY = Verdict(Decision.IMPLICIT_DENY, "identity")
 
 FindSession = Callable[[str], Session | None]
@@ -120,7 +123,8 @@ class IamAuthorizer:
                                      resource_policy)  # fmt: skip
             if not verdict.allowed:
                 verdict = Verdict(verdict.decision, verdict.denied_by, subject.arn)
-            verdicts[key] = verdict
+            if len(context) <= MAX_KEPT_CONTEXT:  # a request's keys are the caller's to size
+                verdicts[key] = verdict
         return verdict
 
     def _evaluate(

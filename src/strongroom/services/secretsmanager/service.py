@@ -185,7 +185,8 @@ def secret_to_change(
         sm.access.authorize_missing(caller, action, secret_id, context)
         raise
     record = sm.repository.load(found.account, found.region, found.name)
-    if record is None or record.suffix != found.suffix:
+    if record is None or record.suffix != found.suffix:  # gone since the cache saw it
+        sm.access.authorize_missing(caller, action, secret_id, context)
         raise ResourceNotFoundException(NOT_FOUND)
     sm.access.authorize(caller, action, record, secret_id=secret_id, context=context, shared=False)
     if check is not None:

@@ -19,7 +19,7 @@ from strongroom.policy import Decision, Verdict
 from strongroom.services.awslambda.builtin_functions import ROLE_NAME as BUILTIN_ROLE
 from strongroom.services.awslambda.builtin_functions import ROLE_POLICY as BUILTIN_ROLE_POLICY
 from strongroom.services.caller import NO_CONTEXT, Caller, Context, ResourcePolicy
-from strongroom.services.iam.authorizer import IamAuthorizer
+from strongroom.services.iam.authorizer import MAX_KEPT_CONTEXT, IamAuthorizer
 from strongroom.storage.memory import MemoryStorage
 
 ALICE = Principal("AKIAALICEALICEALICE1", ACCOUNT, "alice")
@@ -156,6 +156,28 @@ def test_a_remembered_verdict_follows_the_clock(world: World) -> None:
     assert _allowed(authorizer, ALICE)  # remembered
     clock.at += 1
     assert not _allowed(authorizer, ALICE)
+
+
+def test_a_verdict_is_kept_only_for_a_request_with_few_keys_of_its_own(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request's keys are part of the verdict cache's key and the caller chooses how
+    many: a request with very many (a huge encryption context) is decided, not kept."""
+    authorizer = _authorizer(world)
+    _user_with(world, _statement(action="kms:Encrypt"))
+    evaluated: list[int] = []
+    evaluate = IamAuthorizer._evaluate
+
+    def counted(self: IamAuthorizer, *args: Any) -> Verdict:
+        evaluated.append(len(args[5]))
+        return evaluate(self, *args)
+
+    monkeypatch.setattr(IamAuthorizer, "_evaluate", counted)
+    few = {f"kms:EncryptionContext:k{n}": ("v",) for n in range(MAX_KEPT_CONTEXT)}
+    many = {f"kms:EncryptionContext:k{n}": ("v",) for n in range(MAX_KEPT_CONTEXT + 1)}
+    for context in (few, few, many, many):
+        assert _allowed(authorizer, ALICE, context=context)
+    assert evaluated == [MAX_KEPT_CONTEXT, MAX_KEPT_CONTEXT + 1, MAX_KEPT_CONTEXT + 1]
 
 
 def test_a_required_resource_policy_must_name_the_users_account(world: World) -> None:

@@ -296,6 +296,22 @@ def test_grant_operations_are_botocores_enum() -> None:
 # --- grants in the access decision --------------------------------------------------
 
 
+def test_an_oversized_encryption_context_is_refused_before_it_is_authorized(
+    world: World,
+) -> None:
+    """An encryption context becomes condition keys only within AWS's 8,192 characters, so
+    no decision (nor any cache) ever holds a bigger one, whoever asks."""
+    huge = {f"k{n}": "v" * 60 for n in range(200)}
+    fits = {"k": "v" * 8191}
+    for who in (ROOT, BOB):  # allowed, and allowed nothing
+        with pytest.raises(ValidationException) as info:
+            world.call("Encrypt", who, KeyId=world.key_id, Plaintext=b"p", EncryptionContext=huge)
+        assert info.value.message == "The encryption context is larger than 8192 characters."
+    encrypted = world.call("Encrypt", KeyId=world.key_id, Plaintext=b"p", EncryptionContext=fits)
+    assert encrypted["KeyId"].endswith(world.key_id)  # 8,192 characters still fit
+    assert not [asked for asked in world.policies.asked if "kms:EncryptionContext:k0" in asked[3]]
+
+
 def test_a_grant_lets_its_grantee_do_its_operations_and_nothing_else(world: World) -> None:
     blob = world.call("Encrypt", KeyId=world.key_id, Plaintext=b"p")["CiphertextBlob"]
     assert "kms:Decrypt" in refused(world.call, "Decrypt", ALICE, CiphertextBlob=blob)
