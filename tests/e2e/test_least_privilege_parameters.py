@@ -237,3 +237,17 @@ def test_a_parameter_arn_of_another_account_is_authorized_as_written(
     assert f"on resource: {foreign} " in refused["Message"]
     # Not even the root may read another account's parameter: no resource policy shares it.
     assert error_of(root.get_parameter, Name=foreign)["Code"] == "AccessDeniedException"
+
+
+def test_a_deny_holds_whatever_partition_an_arn_names(root: Any, ssm_user: MakeUser) -> None:
+    put(root, "/sealed/x", "TOPSECRET")
+    reader, _ = ssm_user(
+        "partition-prober",
+        allow("ssm:GetParameter", "*"),
+        deny("ssm:GetParameter", f"{PARAMETERS}sealed/*"),
+    )
+    assert error_of(reader.get_parameter, Name="/sealed/x")["Code"] == "AccessDeniedException"
+    for partition in ("aws-cn", "AWS", "zz"):
+        name = f"arn:{partition}:ssm:{REGION}:{ACCOUNT_ID}:parameter/sealed/x"
+        answer = error_of(reader.get_parameter, Name=name)  # never the parameter itself
+        assert answer["Code"] in {"ParameterNotFound", "AccessDeniedException"}, answer

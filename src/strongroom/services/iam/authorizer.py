@@ -58,9 +58,11 @@ MAX_COMPILED = 4096
 """Compiled documents (by text) and principals kept before that cache starts over."""
 MAX_VERDICTS = 1024
 """Verdicts kept per principal and second before that cache starts over."""
-MAX_KEPT_CONTEXT = 64
-"""A verdict is kept only for a request with at most this many condition keys of its own:
-its keys are part of the cache's key, and their number is the caller's to choose."""
+MAX_KEPT_CHARS = 32_768
+"""A verdict is kept only for a request whose resource and condition keys (names and
+values) total at most this many characters: they are part of the cache's key, and a
+request's own keys are the caller's to size (an encryption context is checked against
+AWS's limit only after it is authorized)."""
 _NOBODY = Verdict(Decision.IMPLICIT_DENY, "identity")
 
 FindSession = Callable[[str], Session | None]
@@ -123,7 +125,7 @@ class IamAuthorizer:
                                      resource_policy)  # fmt: skip
             if not verdict.allowed:
                 verdict = Verdict(verdict.decision, verdict.denied_by, subject.arn)
-            if len(context) <= MAX_KEPT_CONTEXT:  # a request's keys are the caller's to size
+            if _size(resource, context) <= MAX_KEPT_CHARS:  # (a miss costs far more)
                 verdicts[key] = verdict
         return verdict
 
@@ -340,6 +342,13 @@ class _Subject:
         }
         self.second = now
         self.verdicts = {}  # a new dict after the new context: see `decide`
+
+
+def _size(resource: str, context: Context) -> int:
+    """The characters of a verdict's resource and condition keys (names and values)."""
+    return len(resource) + sum(
+        len(name) + sum(len(value) for value in values) for name, values in context.items()
+    )
 
 
 def principal_context(

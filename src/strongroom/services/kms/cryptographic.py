@@ -23,7 +23,7 @@ from strongroom.errors import (
 )
 from strongroom.services.caller import Caller
 from strongroom.services.kms import ciphertext_blob, key_specs, rsa_encryption
-from strongroom.services.kms.key_access import algorithm_keys, check_context_size
+from strongroom.services.kms.key_access import algorithm_keys
 from strongroom.services.kms.key_specs import ENCRYPT_DECRYPT, require_symmetric
 from strongroom.services.kms.records import KeyRecord
 from strongroom.services.kms.service import (
@@ -35,6 +35,7 @@ from strongroom.services.kms.service import (
 )
 
 SYMMETRIC_DEFAULT = key_specs.SYMMETRIC_DEFAULT
+MAX_CONTEXT_BYTES = 8192
 _DATA_KEY_BYTES = {"AES_256": 32, "AES_128": 16}
 
 
@@ -55,8 +56,8 @@ def _is_symmetric(record: KeyRecord, operation: str) -> bool:
 
 
 def _check_context(context: Mapping[str, str] | None) -> None:
-    if context:
-        check_context_size(context)
+    if context and sum(len(k) + len(v) for k, v in context.items()) > MAX_CONTEXT_BYTES:
+        raise ValidationException("The encryption context is larger than 8192 characters.")
 
 
 def _refuse_extras(recipient: object, dry_run: bool) -> None:

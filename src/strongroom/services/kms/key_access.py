@@ -22,7 +22,6 @@ import functools
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from strongroom.errors import ValidationException
 from strongroom.policy import Decision
 from strongroom.services.caller import NO_CONTEXT, Caller, Context, ResourcePolicy
 from strongroom.services.kms.records import KeyRecord
@@ -38,8 +37,6 @@ AliasNames = Callable[[str, str, str], tuple[str, ...]]
 same tuple object while they are unchanged, so comparing by identity is usually enough."""
 
 MAX_KEYS = 4096
-MAX_CONTEXT_CHARS = 8192
-"""AWS's limit on an encryption context: its keys' and values' characters together."""
 KEPT_CONTEXT_PAIRS = 16
 KEPT_CONTEXT_CHARS = 1024
 """Encryption contexts this small have their condition keys kept (`encryption_context_keys`)."""
@@ -57,7 +54,7 @@ def encryption_context_keys(encryption_context: Mapping[str, str] | None) -> Con
         KEPT_CONTEXT_CHARS
     ):
         return _kept_context_keys(items)
-    return _context_keys(items)  # unchecked yet (authorization comes first): not kept
+    return _context_keys(items)  # size-checked after authorization, so not kept
 
 
 def _context_keys(items: tuple[tuple[str, str], ...]) -> Context:
@@ -70,12 +67,6 @@ _kept_context_keys = functools.lru_cache(maxsize=1024)(_context_keys)
 """`_context_keys` of the small contexts requests repeat (Secrets Manager's and Parameter
 Store's reads send the same one each time; a context is not secret): at most 1,024 of
 at most `KEPT_CONTEXT_CHARS` each."""
-
-
-def check_context_size(encryption_context: Mapping[str, str]) -> None:
-    """ValidationException for an encryption context over AWS's 8,192 characters."""
-    if sum(len(k) + len(v) for k, v in encryption_context.items()) > MAX_CONTEXT_CHARS:
-        raise ValidationException("The encryption context is larger than 8192 characters.")
 
 
 def algorithm_keys(algorithm: str | None) -> Context:
@@ -112,8 +103,6 @@ class KeyAccess:
         `requested_grant`: what a CreateGrant asks to grant (a grant allows CreateGrant
         only for less than itself).
         """
-        if encryption_context:
-            check_context_size(encryption_context)  # before it becomes condition keys
         key_keys, policy = self._of(record, shared)
         keys = key_keys
         if encryption_context or context or key_ref.startswith("alias/"):

@@ -185,7 +185,9 @@ def secret_to_change(
         sm.access.authorize_missing(caller, action, secret_id, context)
         raise
     record = sm.repository.load(found.account, found.region, found.name)
-    if record is None or record.suffix != found.suffix:  # gone since the cache saw it
+    _, suffix = _name_and_suffix(caller, secret_id, strict)
+    if record is None or (suffix is not None and record.suffix != suffix):
+        # gone since the cache saw it (a name alone names whichever secret holds it now)
         sm.access.authorize_missing(caller, action, secret_id, context)
         raise ResourceNotFoundException(NOT_FOUND)
     sm.access.authorize(caller, action, record, secret_id=secret_id, context=context, shared=False)

@@ -97,9 +97,9 @@ def _parameter(
     except ValidationException:
         caller.authorize(action, arn_of(caller, reference))
         raise ParameterNotFound(f"Parameter {reference} not found.") from None
-    namespace = (selector.account, selector.region)
+    namespace = (selector.partition, selector.account, selector.region)
     record = None
-    if namespace in ((None, None), (caller.account_id, caller.region)):
+    if namespace in ((None, None, None), (caller.partition, caller.account_id, caller.region)):
         record = ps.repository.parameter(caller.account_id, caller.region, selector.name)
     resource = arn_of(caller, selector.name)
     if selector.account is not None and selector.region is not None:  # an ARN: as written

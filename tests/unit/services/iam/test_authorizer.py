@@ -19,7 +19,7 @@ from strongroom.policy import Decision, Verdict
 from strongroom.services.awslambda.builtin_functions import ROLE_NAME as BUILTIN_ROLE
 from strongroom.services.awslambda.builtin_functions import ROLE_POLICY as BUILTIN_ROLE_POLICY
 from strongroom.services.caller import NO_CONTEXT, Caller, Context, ResourcePolicy
-from strongroom.services.iam.authorizer import MAX_KEPT_CONTEXT, IamAuthorizer
+from strongroom.services.iam.authorizer import MAX_KEPT_CHARS, IamAuthorizer
 from strongroom.storage.memory import MemoryStorage
 
 ALICE = Principal("AKIAALICEALICEALICE1", ACCOUNT, "alice")
@@ -158,11 +158,12 @@ def test_a_remembered_verdict_follows_the_clock(world: World) -> None:
     assert not _allowed(authorizer, ALICE)
 
 
-def test_a_verdict_is_kept_only_for_a_request_with_few_keys_of_its_own(
+def test_a_verdict_is_kept_only_for_a_request_of_bounded_size(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The request's keys are part of the verdict cache's key and the caller chooses how
-    many: a request with very many (a huge encryption context) is decided, not kept."""
+    """The request's keys are part of the verdict cache's key and the caller sizes them: a
+    request whose keys are huge (an encryption context before its size check) is decided,
+    not kept; many small keys (a well-tagged resource) are kept."""
     authorizer = _authorizer(world)
     _user_with(world, _statement(action="kms:Encrypt"))
     evaluated: list[int] = []
@@ -173,11 +174,11 @@ def test_a_verdict_is_kept_only_for_a_request_with_few_keys_of_its_own(
         return evaluate(self, *args)
 
     monkeypatch.setattr(IamAuthorizer, "_evaluate", counted)
-    few = {f"kms:EncryptionContext:k{n}": ("v",) for n in range(MAX_KEPT_CONTEXT)}
-    many = {f"kms:EncryptionContext:k{n}": ("v",) for n in range(MAX_KEPT_CONTEXT + 1)}
-    for context in (few, few, many, many):
+    tagged = {f"aws:ResourceTag/t{n}": ("v" * 100,) for n in range(100)}
+    huge = {"kms:EncryptionContext:k": ("v" * MAX_KEPT_CHARS,)}
+    for context in (tagged, tagged, huge, huge):
         assert _allowed(authorizer, ALICE, context=context)
-    assert evaluated == [MAX_KEPT_CONTEXT, MAX_KEPT_CONTEXT + 1, MAX_KEPT_CONTEXT + 1]
+    assert evaluated == [100, 1, 1]
 
 
 def test_a_required_resource_policy_must_name_the_users_account(world: World) -> None:
