@@ -33,8 +33,8 @@ class Sealed:
 
 
 class Enveloped(Protocol):
-    """What opening a sealed value reads: `Sealed`, or a service's own record of one (so
-    a read needs no copy into a `Sealed`)."""
+    """What opening or rewrapping a sealed value reads: `Sealed`, or a service's own
+    record of one (so neither needs a copy into a `Sealed`)."""
 
     @property
     def wrapped_keys(self) -> tuple[bytes, ...]:
@@ -140,9 +140,10 @@ class KmsEnvelope:
         return aead.decrypt(data_key, sealed.nonce, sealed.ciphertext, aad)
 
     def rewrap(
-        self, caller: Caller, key_id: str | None, sealed: Sealed, context: dict[str, str]
-    ) -> tuple[Sealed, str]:
-        """The same sealed value, its data key also wrapped under `key_id` (first)."""
+        self, caller: Caller, key_id: str | None, sealed: Enveloped, context: dict[str, str]
+    ) -> tuple[tuple[bytes, ...], str]:
+        """The sealed value's wrapped data keys with one more under `key_id` (first), and
+        that key's ARN; nonce and ciphertext stay as they are."""
         data_key = self.data_key(caller, sealed, context)
         result = self.call(
             "Encrypt",
@@ -151,5 +152,4 @@ class KmsEnvelope:
             Plaintext=data_key,
             EncryptionContext=context,
         )
-        wrapped = (result["CiphertextBlob"], *sealed.wrapped_keys)
-        return dataclasses.replace(sealed, wrapped_keys=wrapped), str(result["KeyId"])
+        return (result["CiphertextBlob"], *sealed.wrapped_keys), str(result["KeyId"])

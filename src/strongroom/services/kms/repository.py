@@ -10,8 +10,9 @@ Keys and aliases are each a `CachedView` (see `strongroom.barrier.cached_view` f
 the caches follow this process's writes and, through the barrier's data version, those
 of other processes): reads come from the cache; writers `load` a fresh copy inside their
 transaction, change it and `save` it; a rolled-back write calls `forget`. The names of
-each key's aliases are indexed beside them (`alias_index`), kept in step by `save_alias`
-and `remove_alias`.
+each key's aliases are indexed beside them in memory (`alias_index`), kept in step by
+`save_alias` and `remove_alias`, which also move `<account>/<region>/alias-generation`
+(how other processes' indexes learn that aliases changed).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from strongroom.errors import (
     StrongroomError,
 )
 from strongroom.services.caller import Caller
-from strongroom.services.kms_envelope import KmsEnvelope, Sealed
+from strongroom.services.kms_envelope import KmsEnvelope
 from strongroom.services.secretsmanager.records import SealedValue
 
 VALIDATE_ACCESS = "RequestToValidateKeyAccess"
@@ -43,10 +43,6 @@ def _context(arn: str, version_id: str) -> dict[str, str]:
 
 def _associated_data(arn: str, version_id: str, binary: bool) -> bytes:
     return orjson.dumps([arn, version_id, binary])
-
-
-def _sealed(value: SealedValue) -> Sealed:
-    return Sealed(value.wrapped_keys, value.nonce, value.ciphertext)
 
 
 class KmsGateway:
@@ -104,14 +100,14 @@ class KmsGateway:
     ) -> tuple[SealedValue, str]:
         """The same value, its data key also wrapped under `key_id` (newest first)."""
         try:
-            rewrapped, key_arn = self._envelope.rewrap(
-                caller, key_id, _sealed(sealed), _context(arn, version_id)
+            wrapped_keys, key_arn = self._envelope.rewrap(
+                caller, key_id, sealed, _context(arn, version_id)
             )
         except AccessDeniedException:
             raise AccessDeniedException(_KMS_DENIED) from None
         except StrongroomError as error:
             raise EncryptionFailure(_ENCRYPTION_FAILED + error.message) from None
-        return dataclasses.replace(sealed, wrapped_keys=rewrapped.wrapped_keys), key_arn
+        return dataclasses.replace(sealed, wrapped_keys=wrapped_keys), key_arn
 
     def check_key(self, caller: Caller, key_id: str | None, arn: str) -> str:
         """The ARN of `key_id` once KMS shows it can encrypt for this secret (AWS's check
