@@ -63,6 +63,7 @@ class FakeTransport(asyncio.Transport):
     def __init__(self, peer: Any = ("192.0.2.7", 40001), tls: bool = False) -> None:
         super().__init__()
         self.written = bytearray()
+        self.writes = 0
         self.closed = False
         self.peer = peer
         self.extra = {"peername": peer, "sslcontext": ssl.create_default_context() if tls else None}
@@ -70,6 +71,7 @@ class FakeTransport(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert not self.closed, "written after close"
         self.written += data
+        self.writes += 1
 
     def is_closing(self) -> bool:
         return self.closed
@@ -98,7 +100,8 @@ class Response(NamedTuple):
 
 
 class Connection:
-    """One protocol instance on a fake transport (its loop never runs: no timer fires)."""
+    """One protocol instance on a fake transport (its loop runs only to end a turn: no
+    timer fires)."""
 
     def __init__(
         self, max_body: int = MAX_BODY, peer: Any = ("192.0.2.7", 40001), tls: bool = False
@@ -112,8 +115,16 @@ class Connection:
         self.protocol.connection_made(self.transport)
 
     def feed(self, chunks: Iterable[bytes]) -> None:
+        """Each chunk arrives in a loop turn of its own; the answers of the turn are written
+        when it ends (the outbox)."""
         for chunk in chunks:
             self.protocol.data_received(chunk)
+            self.end_turn()
+
+    def end_turn(self) -> None:
+        """Run what the loop has ready (and no timer that is not due), then stop."""
+        self.loop.call_soon(self.loop.stop)
+        self.loop.run_forever()
 
     def responses(self) -> list[Response]:
         """The answers written, 100 Continue included, parsed back."""
