@@ -105,7 +105,7 @@ def _find_or_create(kms: Kms, caller: Caller, service: str) -> str:
         partition=caller.partition,
         created=now,
         description=_DESCRIPTIONS[service],
-        versions=[MaterialVersion(1, now)],
+        versions=[MaterialVersion(1, now, material_id=kms.random(32).hex())],
         policy=managed_policy(caller.partition, account, service, region),
         key_manager="AWS",
     )
