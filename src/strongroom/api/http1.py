@@ -21,7 +21,7 @@ for this with one test of `_waiting` and one `isinstance`.
 What a connection does:
 - Keep-alive as an HTTP/1.1 request asks (HTTP/1.0 connections close after one answer);
   pipelined requests are answered in order, each as soon as it is complete (or, behind a
-  deferred answer, as soon as that one is written).
+  deferred answer, as soon as that one is written), and written when the turn ends.
 - A body over the limit, declared or chunked, gets 413 at once; the rest of it is read and
   dropped (up to `_DISCARD_LIMIT`) so the client, still sending, gets to read the 413, and
   then the connection closes. `Expect: 100-continue` is answered at once.
@@ -61,7 +61,7 @@ from typing import Any
 import httptools
 
 from strongroom.api.asgi import Answer, Deferred, StrongroomAsgi
-from strongroom.api.outbox import Outbox, outbox_of
+from strongroom.api.outbox import Outbox, Pending, outbox_of
 
 __all__ = ["MAX_HEADER_BYTES", "REQUEST_TIMEOUTS", "StrongroomHttpProtocol"]
 
@@ -206,7 +206,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
         self._app = _strongroom_app(config.loaded_app)
         self._loop = _loop or asyncio.get_event_loop()
         self._outbox = outbox_of(self._loop)
-        self._out: list[bytes] = []  # answers queued in the outbox, not yet written
+        self._out = Pending()  # answers queued in the outbox, not yet written
         self._connections: set[Any] = server_state.connections
         self._idle_timeout = float(config.timeout_keep_alive)
         self._request_deadline = REQUEST_TIMEOUTS * self._idle_timeout
@@ -259,7 +259,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
-        self._out.clear()
+        self._out.take()  # never written: the connection is gone
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -296,6 +296,7 @@ class StrongroomHttpProtocol(asyncio.Protocol):
                 self._fail(431, "Request header fields are too large.")
 
     def eof_received(self) -> bool | None:
+        Outbox.flush_now(self._transport, self._out)  # the transport may close itself next
         if self._waiting is None:
             return None  # the transport closes itself
         self._eof = True  # keep it open for the answers still owed, then close
@@ -470,7 +471,8 @@ class StrongroomHttpProtocol(asyncio.Protocol):
             return
         close = not keep_alive or self._closing
         head = _head(answer, len(answer.body), close)
-        self._outbox.queue(transport, self._out, head if method == "HEAD" else head + answer.body)
+        data = head if method == "HEAD" else head + answer.body
+        self._outbox.queue(self._loop, transport, self._out, data)
         if close:
             self._close()
 

@@ -68,6 +68,8 @@ class DeferringApp(RecordingApp):
         future, deferred = self.owed.pop(0)
         future.set_result(deferred.run())
         loop.run_until_complete(asyncio.sleep(0))  # the done callback runs on the loop
+        loop.call_soon(loop.stop)  # and the turn it wrote in ends (the outbox)
+        loop.run_forever()
 
 
 class DeferringConnection(Connection):

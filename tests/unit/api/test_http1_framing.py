@@ -5,6 +5,7 @@ app that records what it is asked; test_http1_property.py reuses these fakes."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import ssl
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
@@ -114,12 +115,14 @@ class Connection:
         self.transport = FakeTransport(peer, tls)
         self.protocol.connection_made(self.transport)
 
-    def feed(self, chunks: Iterable[bytes]) -> None:
-        """Each chunk arrives in a loop turn of its own; the answers of the turn are written
-        when it ends (the outbox)."""
-        for chunk in chunks:
+    def feed(self, chunks: Iterable[bytes], turn_ends: Iterable[bool] | None = None) -> None:
+        """Give the chunks to the protocol; a loop turn ends after each one (or after those
+        whose `turn_ends` is true), and the answers of a turn are written when it ends."""
+        ends = itertools.repeat(True) if turn_ends is None else turn_ends
+        for chunk, end in zip(chunks, ends, strict=False):  # repeat() never ends
             self.protocol.data_received(chunk)
-            self.end_turn()
+            if end:
+                self.end_turn()
 
     def end_turn(self) -> None:
         """Run what the loop has ready (and no timer that is not due), then stop."""

@@ -4,14 +4,17 @@ one write and in order, before anything else it writes and before it closes (`ou
 from __future__ import annotations
 
 import asyncio
+import gc
 from types import SimpleNamespace
 
 from tests.unit.api.test_http1_framing import MAX_BODY, FakeTransport, RecordingApp
 
 from strongroom.api.http1 import StrongroomHttpProtocol
+from strongroom.api.outbox import _OUTBOXES, FLUSH_BYTES
 
 GET = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
 GET_CLOSE = b"GET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+EXPECTING = b"POST /d HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
 TOO_LARGE = b"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY + 1)
 
 
@@ -92,9 +95,88 @@ def test_a_lost_connection_drops_its_queued_answers() -> None:
         kept, kept_transport = turn.connect()
         lost.data_received(GET)
         kept.data_received(GET)
-        lost.connection_lost(None)
-        lost_transport.closed = True  # a write now would fail the test
-        turn.end_turn()
+        lost.connection_lost(None)  # the transport object stays open: only the drop keeps
+        turn.end_turn()  # its answer from being written
         assert lost_transport.writes == 0 and kept_transport.writes == 1
     finally:
         turn.close()
+
+
+def test_an_answer_is_written_before_a_half_close_read_in_the_same_turn() -> None:
+    """uvloop reads a request and the client's FIN (or, with TLS, its close_notify) in one
+    turn, and closes the transport itself when `eof_received` returns nothing."""
+    turn = Loop()
+    try:
+        protocol, transport = turn.connect()
+        protocol.data_received(GET)
+        if not protocol.eof_received():
+            transport.close()
+        turn.end_turn()
+        assert _statuses(transport) == [b"200"]
+    finally:
+        turn.close()
+
+
+def test_a_100_continue_follows_the_answers_queued_before_it() -> None:
+    turn = Loop()
+    try:
+        protocol, transport = turn.connect()
+        protocol.data_received(GET + EXPECTING)  # its body has not come yet
+        assert _statuses(transport) == [b"200", b"100"]
+        protocol.data_received(b"abcd")
+        turn.end_turn()
+        assert _statuses(transport) == [b"200", b"100", b"200"]
+    finally:
+        turn.close()
+
+
+def test_a_client_not_reading_is_stopped_within_the_turn() -> None:
+    """Queued answers are written once they reach FLUSH_BYTES, so the transport's own
+    back-pressure (pause_writing, then reading paused) works within one turn."""
+    turn = Loop()
+    try:
+        protocol, transport = turn.connect()
+        many = GET * (2 * FLUSH_BYTES // 64)  # each answer is over 64 bytes
+        protocol.data_received(many)
+        assert transport.writes >= 2  # written during the turn, each write at the cap
+        assert len(transport.written) >= FLUSH_BYTES
+        turn.end_turn()
+        assert len(_statuses(transport)) == len(turn.app.seen) == 2 * FLUSH_BYTES // 64
+    finally:
+        turn.close()
+
+
+class FailingTransport(FakeTransport):
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        raise RuntimeError("the handle is gone")
+
+
+def test_a_failing_write_strands_no_other_connection() -> None:
+    turn = Loop()
+    reported: list[dict[str, object]] = []
+    turn.loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        failing = StrongroomHttpProtocol(turn.config, turn.state, _loop=turn.loop)
+        failing.connection_made(FailingTransport())
+        good, good_transport = turn.connect()
+        failing.data_received(GET)
+        good.data_received(GET)
+        turn.end_turn()
+        assert good_transport.writes == 1 and len(reported) == 1
+        good.data_received(GET)  # a later turn is written too
+        turn.end_turn()
+        assert good_transport.writes == 2
+    finally:
+        turn.close()
+
+
+def test_an_outbox_goes_with_its_loop() -> None:
+    loops = [Loop() for _ in range(3)]
+    for turn in loops:
+        protocol, _ = turn.connect()
+        protocol.data_received(GET)
+        turn.close()  # closed before its turn ended: the answer is still queued
+    before = len(_OUTBOXES)
+    del loops, protocol, turn
+    gc.collect()
+    assert len(_OUTBOXES) <= before - 3
