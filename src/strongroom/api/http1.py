@@ -6,7 +6,8 @@ answer is computed synchronously, so a request needs no ASGI task, no message di
 awaits: when its last byte is parsed it is answered, head and body as one piece: about
 15 µs of CPU per request less than uvicorn's ASGI protocol (bench/kms_load.py). The piece
 is written when the event loop's turn ends, with the other answers of that turn
-(`outbox`): one wake-up per client thread, not one per answer.
+(`outbox`): a client thread waiting on several connections is woken once per turn, not
+once per answer.
 
 Deferred answers: an operation that may wait on this same server (Lambda's Invoke runs a
 function that calls back over HTTP) is answered with a `Deferred`, run in the app's worker
@@ -15,7 +16,9 @@ the connection is "waiting": reading pauses; whatever the parser still finishes 
 already received (pipelined requests, a 100 Continue, an error answer, a close) is queued
 and done in order after it, so answers keep the order of their requests; the idle and
 request timeouts do not run (the client is waiting on us); a shutdown closes the
-connection after that answer; a client that half-closes still gets it. The fast path pays
+connection after that answer; a client that half-closes still gets it over plain TCP (with
+TLS, uvloop's and asyncio's TLS layers close a half-closed connection whatever the protocol
+asks, so the deferred answer is lost). The fast path pays
 for this with one test of `_waiting` and one `isinstance`.
 
 What a connection does:
