@@ -1,6 +1,7 @@
 """In-process cost of an IAM user's Encrypt against the root's (issue 12), and where it goes.
 
-Usage: `python bench/iam_encrypt_profile.py [--calls 2000] [--repeats 15] [--profile 20000]`.
+Usage: `python bench/iam_encrypt_profile.py [--calls 2000] [--repeats 15] [--profile 20000]
+[--contexts]`.
 
 Builds a dev Strongroom in a temporary directory (no HTTP, no server process), sets up
 what `kms_load.py --ops encrypt32-iam` sets up (a key; as the root, through the IAM API,
@@ -10,7 +11,9 @@ botocore's SigV4 signer and calls `StrongroomAsgi.answer` on each: `time.process
 over `--calls` calls, `--repeats` times after one warm-up, median (the two interleaved).
 Every answer must be 200. With `--profile N` it then runs N of the user's Encrypts under
 cProfile and prints the top functions by own and by cumulative time (cProfile inflates
-the Python parts; read the shares, not the microseconds). The setup goes through boto3
+the Python parts; read the shares, not the microseconds). With `--contexts` it then
+compares, for each principal, Encrypts that repeat one encryption context with Encrypts
+that each send a fresh one (signed outside the timing). The setup goes through boto3
 clients whose requests are answered by the same `answer`, in-process.
 """
 
@@ -92,7 +95,9 @@ def setup(app: Strongroom) -> tuple[str, tuple[str, str]]:
     return metadata["KeyId"], (key["AccessKeyId"], key["SecretAccessKey"])
 
 
-def signed_encrypt(key_id: str, credentials: tuple[str, str]) -> tuple[list[Any], bytes]:
+def signed_encrypt(
+    key_id: str, credentials: tuple[str, str], context: dict[str, str] | None = None
+) -> tuple[list[Any], bytes]:
     """One Encrypt request as boto3 sends it, signed now: (headers, body)."""
     import base64
 
@@ -100,7 +105,10 @@ def signed_encrypt(key_id: str, credentials: tuple[str, str]) -> tuple[list[Any]
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    body = json.dumps({"KeyId": key_id, "Plaintext": base64.b64encode(PLAINTEXT).decode()})
+    params: dict[str, Any] = {"KeyId": key_id, "Plaintext": base64.b64encode(PLAINTEXT).decode()}
+    if context is not None:
+        params["EncryptionContext"] = context
+    body = json.dumps(params)
     headers = {
         "X-Amz-Target": "TrentService.Encrypt",
         "Content-Type": "application/x-amz-json-1.1",
@@ -112,15 +120,43 @@ def signed_encrypt(key_id: str, credentials: tuple[str, str]) -> tuple[list[Any]
     return pairs, body.encode()
 
 
-def per_call_us(app: Strongroom, request: tuple[list[Any], bytes], calls: int) -> float:
-    headers, body = request
+def per_call_us(app: Strongroom, request: Any, calls: int) -> float:
+    """CPU per Encrypt: `request` sent `calls` times, or a list of requests each sent once."""
+    requests = request if isinstance(request, list) else [request] * calls
     asgi = app.asgi
     started = time.process_time()
-    for _ in range(calls):
+    for headers, body in requests:
         got = asgi.answer("POST", b"/", b"", headers, body, "TrentService.Encrypt")
         if not isinstance(got, Answer) or got.status != 200:
             raise SystemExit(f"Encrypt answered {got!r}")
-    return (time.process_time() - started) * 1e6 / calls
+    return (time.process_time() - started) * 1e6 / len(requests)
+
+
+def fresh_contexts(key_id: str, credentials: tuple[str, str], calls: int) -> list[Any]:
+    """`calls` Encrypts, each with an encryption context no other has (`object`), as the
+    AWS Encryption SDK and per-object envelope encryption send them."""
+    return [
+        signed_encrypt(key_id, credentials, {"purpose": "bench", "object": f"obj-{n}"})
+        for n in range(calls)
+    ]
+
+
+def compare_contexts(
+    app: Strongroom, key_id: str, principals: dict[str, tuple[str, str]], args: Any
+) -> None:
+    """Median CPU per Encrypt with one repeated encryption context and with a fresh one
+    per call, for each principal (fresh requests are signed outside the timing)."""
+    print(f"Encrypt 32 B with an encryption context, median of {args.repeats} x {args.calls}:")
+    for name, credentials in principals.items():
+        same = signed_encrypt(key_id, credentials, {"purpose": "bench", "object": "obj"})
+        per_call_us(app, same, args.calls)  # warm-up
+        repeated, fresh = [], []
+        for _ in range(args.repeats):
+            repeated.append(per_call_us(app, same, args.calls))
+            fresh.append(per_call_us(app, fresh_contexts(key_id, credentials, args.calls), 0))
+        one, each = statistics.median(repeated), statistics.median(fresh)
+        print(f"  {name:9} same context {one:6.1f} us, fresh context {each:6.1f} us"
+              f" ({each / one:.2f}x)")  # fmt: skip
 
 
 def compare(app: Strongroom, requests: dict[str, Any], calls: int, repeats: int) -> None:
@@ -145,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--profile", type=int, default=0, help="user Encrypts under cProfile")
+    parser.add_argument(
+        "--contexts", action="store_true", help="also: a repeated vs a fresh encryption context"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="iam_encrypt_profile-") as tmp:
         config = Config(
@@ -163,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
                 "iam-user": signed_encrypt(key_id, user),
             }
             compare(app, requests, args.calls, args.repeats)
+            if args.contexts:
+                principals = {"root": (ACCESS_KEY, SECRET_KEY), "iam-user": user}
+                compare_contexts(app, key_id, principals, args)
             if args.profile:
                 profile(app, requests["iam-user"], args.profile)
         finally:

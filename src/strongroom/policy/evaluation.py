@@ -45,9 +45,12 @@ from strongroom.policy.matching import (
     resource_pattern,
 )
 from strongroom.policy.request import Request
+from strongroom.policy.variables import variable_names
 
 _VARIABLES_VERSION: Final = "2012-10-17"  # the only policy language with variables
 _SERVICE_KEY: Final = "aws:PrincipalServiceName"
+_READ_BY_MATCHING: Final = frozenset({_SERVICE_KEY.lower(), "aws:federatedprovider"})
+"""Condition keys principal matching reads whatever the policy says (`matching`)."""
 
 
 class Decision(enum.Enum):
@@ -95,6 +98,13 @@ class Policy:
     statements: tuple[Statement, ...]
     version: str | None = None
     policy_id: str | None = None
+    request_keys: frozenset[str] = field(init=False, repr=False)
+    """The condition keys (lowercased) whose values can change this policy's decisions: its
+    conditions' keys, the keys its variables read (2012-10-17) and those principal matching
+    reads. Two requests that differ only in other keys get the same decision from it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "request_keys", _request_keys(self))
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Policy:
@@ -111,6 +121,23 @@ class Policy:
     def has_variables(self) -> bool:
         """Whether `${...}` is a policy variable here (2012-10-17) or literal text."""
         return self.version == _VARIABLES_VERSION
+
+
+def _request_keys(policy: Policy) -> frozenset[str]:
+    names = set(_READ_BY_MATCHING)
+    variables = policy.has_variables
+    for statement in policy.statements:
+        for entries in (statement.condition or {}).values():
+            for key, values in entries.items():
+                names.add(key.lower())
+                if variables:
+                    for value in values if isinstance(values, tuple) else (values,):
+                        if isinstance(value, str):
+                            names |= variable_names(value)
+        if variables:
+            for resource in statement.resources or ():
+                names |= variable_names(resource)
+    return frozenset(names)
 
 
 def _statement(raw: Mapping[str, Any]) -> Statement:

@@ -204,3 +204,13 @@ def required_variables(text: str) -> list[str]:
         for part in _parse(text)
         if isinstance(part, _Variable) and part.name not in _SPECIAL and part.default is None
     ]
+
+
+def variable_names(text: str) -> frozenset[str]:
+    """The condition keys the policy variables in `text` read, lowercased (defaults or not;
+    not the escapes `${*}`, `${?}`, `${$}`)."""
+    return frozenset(
+        part.name.lower()
+        for part in _parse(text)
+        if isinstance(part, _Variable) and part.name not in _SPECIAL
+    )

@@ -26,7 +26,10 @@ Documents are compiled once per text. A principal's compiled policies and contex
 while the IAM repository's stamp is unchanged or, when it moved, while the records they
 come from are the same objects in its cache (which follows other processes' writes); its
 verdicts are kept per request (action, resource, everything the context adds) for the
-current second, as the clock keys change each second.
+current second, as the clock keys change each second, and also per request reduced to the
+keys its policies and the resource's policy read (`Policy.request_keys`), so requests that
+differ only in keys no policy reads (a fresh encryption context per call) are evaluated
+once.
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ class IamAuthorizer:
         subject = self._subject(caller)
         if subject.policies is None:
             return _NOBODY
-        key = (
+        request = (
             action,
             resource,
             resource_policy,
@@ -114,20 +117,67 @@ class IamAuthorizer:
             caller.via_service,
             caller.source_ip,
             caller.secure_transport,
-            tuple(context.items()) if context else (),
         )
-        verdicts, own = subject.verdicts, subject.context  # this second's, together
-        verdict = verdicts.get(key)
+        items = tuple(context.items()) if context else ()
+        verdicts = subject.verdicts  # this second's
+        verdict = verdicts.get((*request, items))
         if verdict is None:
-            if len(verdicts) >= MAX_VERDICTS:
-                verdicts.clear()
-            verdict = self._evaluate(subject, own, caller, action, resource, context,
-                                     resource_policy)  # fmt: skip
+            verdict = self._decide_anew(subject, caller, request, items, context, resource_policy)
+        return verdict
+
+    def _decide_anew(
+        self,
+        subject: _Subject,
+        caller: Caller,
+        request: tuple[object, ...],
+        items: tuple[tuple[str, tuple[str, ...]], ...],
+        context: Context,
+        resource_policy: ResourcePolicy | None,
+    ) -> Verdict:
+        """The verdict of a request whose exact keys have none kept: that of an earlier
+        request differing only in keys no applicable policy reads (a fresh encryption
+        context per call, as the AWS Encryption SDK and most envelope encryption send, is
+        decided once, not per call), else evaluated now. `request`: what `decide` keys
+        verdicts by besides the request's keys, action and resource first."""
+        action, resource = str(request[0]), str(request[1])
+        read = self._keys_read(subject, resource_policy)
+        relevant = tuple(item for item in items if item[0].lower() in read)
+        verdicts = subject.verdicts
+        verdict = verdicts.get((*request, relevant)) if relevant != items else None
+        if verdict is None:
+            verdict = self._evaluate(subject, subject.context, caller, action, resource,
+                                     context, resource_policy)  # fmt: skip
             if not verdict.allowed:
                 verdict = Verdict(verdict.decision, verdict.denied_by, subject.arn)
-            if _size(resource, context) <= MAX_KEPT_CHARS:  # (a miss costs far more)
-                verdicts[key] = verdict
+        if len(verdicts) >= MAX_VERDICTS:
+            verdicts.clear()
+        # (each bounded: a key's size is the caller's to choose; a miss costs far more)
+        if _size(resource, dict(relevant)) <= MAX_KEPT_CHARS:
+            verdicts[(*request, relevant)] = verdict
+        if relevant != items and _size(resource, context) <= MAX_KEPT_CHARS:
+            verdicts[(*request, items)] = verdict
         return verdict
+
+    def _keys_read(
+        self, subject: _Subject, resource_policy: ResourcePolicy | None
+    ) -> frozenset[str]:
+        """The condition keys (lowercased) that the subject's policies and the resource's
+        policy can read (`Policy.request_keys`), kept per subject and resource policy."""
+        text = None if resource_policy is None else resource_policy.text
+        read = subject.keys_read.get(text)
+        if read is None:
+            policies = subject.policies
+            assert policies is not None
+            found: set[str] = set()
+            for policy in (*policies.identity, *(policies.boundary or ()),
+                           *(policies.session or ())):  # fmt: skip
+                found |= policy.request_keys
+            if text is not None:
+                found |= self._compile_resource_policy(text).request_keys
+            if len(subject.keys_read) >= MAX_VERDICTS:
+                subject.keys_read.clear()
+            read = subject.keys_read[text] = frozenset(found)
+        return read
 
     def _evaluate(
         self,
@@ -332,6 +382,8 @@ class _Subject:
     """The IAM repository's stamp when `sources` were last found unchanged."""
     verdicts: dict[tuple[object, ...], Verdict] = field(default_factory=dict)
     """Verdicts by request for the current second (cleared with the clock keys)."""
+    keys_read: dict[str | None, frozenset[str]] = field(default_factory=dict)
+    """The condition keys its policies read, by resource policy text (`_keys_read`)."""
 
     def renew(self, now: int) -> None:
         """The clock keys for second `now`; verdicts of the second before are dropped."""

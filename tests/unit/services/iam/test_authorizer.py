@@ -158,14 +158,8 @@ def test_a_remembered_verdict_follows_the_clock(world: World) -> None:
     assert not _allowed(authorizer, ALICE)
 
 
-def test_a_verdict_is_kept_only_for_a_request_of_bounded_size(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The request's keys are part of the verdict cache's key and the caller sizes them: a
-    request whose keys are huge (an encryption context before its size check) is decided,
-    not kept; many small keys (a well-tagged resource) are kept."""
-    authorizer = _authorizer(world)
-    _user_with(world, _statement(action="kms:Encrypt"))
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of request keys of each evaluation, in order."""
     evaluated: list[int] = []
     evaluate = IamAuthorizer._evaluate
 
@@ -174,11 +168,86 @@ def test_a_verdict_is_kept_only_for_a_request_of_bounded_size(
         return evaluate(self, *args)
 
     monkeypatch.setattr(IamAuthorizer, "_evaluate", counted)
+    return evaluated
+
+
+READING_K = {"StringLike": {"kms:EncryptionContext:k": "*"}}
+"""A condition that reads one encryption context key (and holds when it is present)."""
+
+
+def test_a_verdict_is_kept_only_for_a_request_of_bounded_size(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request's keys are part of the verdict cache's key and the caller sizes them: a
+    request whose keys are huge (an encryption context before its size check) is decided,
+    not kept; many small keys (a well-tagged resource) are kept."""
+    authorizer = _authorizer(world)
+    _user_with(world, _statement(action="kms:Encrypt", Condition=READING_K))
+    evaluated = _counting(monkeypatch)
     tagged = {f"aws:ResourceTag/t{n}": ("v" * 100,) for n in range(100)}
+    tagged["kms:EncryptionContext:k"] = ("v",)
     huge = {"kms:EncryptionContext:k": ("v" * MAX_KEPT_CHARS,)}
     for context in (tagged, tagged, huge, huge):
         assert _allowed(authorizer, ALICE, context=context)
-    assert evaluated == [100, 1, 1]
+    assert evaluated == [101, 1, 1]
+
+
+def test_requests_differing_only_in_keys_no_policy_reads_are_decided_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh encryption context per call (the AWS Encryption SDK's, a per-object one) is
+    not evaluated per call: only the keys some applicable policy reads tell verdicts apart,
+    and a change in one of those is decided anew, Deny included."""
+    authorizer = _authorizer(world)
+    deny_k_secret = {"StringEquals": {"kms:EncryptionContext:k": "secret"}}
+    _user_with(
+        world,
+        _statement(action="kms:Encrypt"),
+        _statement("Deny", action="kms:Encrypt", Condition=deny_k_secret),
+    )
+    evaluated = _counting(monkeypatch)
+    for n in range(50):
+        context = {"kms:EncryptionContext:object": (f"obj-{n}",), "kms:EncryptionContext:k": ("a",)}
+        assert _allowed(authorizer, ALICE, context=context)
+    assert evaluated == [2]
+    denied = {"kms:EncryptionContext:object": ("obj-50",), "kms:EncryptionContext:k": ("secret",)}
+    assert _decide(authorizer, ALICE, context=denied).decision is Decision.EXPLICIT_DENY
+    absent = {"kms:EncryptionContext:object": ("obj-51",)}
+    assert _allowed(authorizer, ALICE, context=absent)  # k absent: the Deny does not apply
+    assert evaluated == [2, 2, 1]
+    again = {"kms:EncryptionContext:object": ("obj-52",), "kms:EncryptionContext:k": ("secret",)}
+    assert _decide(authorizer, ALICE, context=again).decision is Decision.EXPLICIT_DENY
+    assert evaluated == [2, 2, 1]
+
+
+def test_a_key_read_only_by_the_resource_policy_or_a_variable_tells_verdicts_apart(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authorizer = _authorizer(world)
+    _user_with(
+        world,
+        _statement(
+            action="kms:Encrypt", Resource="arn:aws:kms:*:*:key/${kms:EncryptionContext:id}"
+        ),
+    )
+    evaluated = _counting(monkeypatch)
+    mine = {"kms:EncryptionContext:id": (KEY.rsplit("/", 1)[1],)}
+    other = {"kms:EncryptionContext:id": ("another",)}
+    assert _allowed(authorizer, ALICE, context=mine)
+    assert not _allowed(authorizer, ALICE, context=other)  # read by the Resource's variable
+    assert evaluated == [1, 1]
+    reading = _document(
+        _statement(Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
+        _statement(
+            "Deny", Principal="*", Condition={"StringEquals": {"kms:EncryptionContext:x": "no"}}
+        ),
+    )
+    policy = ResourcePolicy(reading, required=True)
+    for value in ("yes", "no", "yes", "no"):
+        context = {**mine, "kms:EncryptionContext:x": (value,)}
+        allowed = _allowed(authorizer, ALICE, context=context, policy=policy)
+        assert allowed == (value == "yes")
+    assert evaluated == [1, 1, 2, 2]
 
 
 def test_a_required_resource_policy_must_name_the_users_account(world: World) -> None:
