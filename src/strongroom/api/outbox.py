@@ -14,9 +14,13 @@ with it (bench/README.md, 2026-12-04). A turn with one request pays one `call_so
 A connection keeps its queued answers in order in its own `Pending`. Before anything else
 is written on it, before it is closed and when its client half-closes (the transport may
 then close itself before the turn ends), it writes them itself (`Outbox.flush_now`), so
-answers keep the order of their requests and none is dropped. A connection with
-`FLUSH_BYTES` queued writes them at once, so a client that does not read its answers is
-still stopped by the transport's own back-pressure (`pause_writing`) within the turn.
+answers keep the order of their requests and none is dropped, with one exception: over
+TLS on uvloop, a client that drops the TCP connection's sending side without TLS's
+close_notify (a truncated TLS stream), read in the same turn as requests that filled
+uvloop's 256 KiB read buffer, gets uvloop's shutdown at once and may lose up to
+`FLUSH_BYTES` of queued answers. A connection with `FLUSH_BYTES` queued writes them at once,
+so a client that does not read its answers is still stopped by the transport's own
+back-pressure (`pause_writing`) within the turn.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ import weakref
 __all__ = ["FLUSH_BYTES", "Outbox", "Pending", "outbox_of"]
 
 FLUSH_BYTES = 64 * 1024
-"""Queued answers of one connection written at once once they reach this size (asyncio's
-default high-water mark of a transport's write buffer)."""
+"""Queued answers of one connection are written at once when they reach this size (the
+default high-water mark of a plain TCP transport's write buffer, asyncio's and uvloop's;
+their TLS transports' is 512 KiB)."""
 
 
 class Pending:
@@ -104,7 +109,8 @@ _OUTBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Outbox] = (
 
 
 def outbox_of(loop: asyncio.AbstractEventLoop) -> Outbox:
-    """The outbox of `loop` (one per event loop, made on first use, gone with the loop)."""
+    """The outbox of `loop` (one per event loop, made on first use, gone with the loop
+    once its last turn has ended)."""
     outbox = _OUTBOXES.get(loop)
     if outbox is None:
         outbox = _OUTBOXES[loop] = Outbox()

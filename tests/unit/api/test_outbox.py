@@ -180,3 +180,18 @@ def test_an_outbox_goes_with_its_loop() -> None:
     del loops, protocol, turn
     gc.collect()
     assert len(_OUTBOXES) <= before - 3
+
+
+def test_answers_are_batched_again_after_a_write_at_the_cap() -> None:
+    turn = Loop()
+    try:
+        protocol, transport = turn.connect()
+        protocol.data_received(GET * (2 * FLUSH_BYTES // 64))
+        turn.end_turn()
+        writes = transport.writes
+        protocol.data_received(GET + GET)
+        assert transport.writes == writes  # queued, not written at once
+        turn.end_turn()
+        assert transport.writes == writes + 1
+    finally:
+        turn.close()

@@ -151,10 +151,12 @@ class IamAuthorizer:
                 verdict = Verdict(verdict.decision, verdict.denied_by, subject.arn)
         if len(verdicts) >= MAX_VERDICTS:
             verdicts.clear()
-        # (each bounded: a key's size is the caller's to choose; a miss costs far more)
-        if _size(resource, dict(relevant)) <= MAX_KEPT_CHARS:
+        # Each key bounded, as its size is the caller's to choose (a miss costs far more);
+        # the reduced keys are at most the whole.
+        whole = _size(resource, context) <= MAX_KEPT_CHARS
+        if whole or _size(resource, dict(relevant)) <= MAX_KEPT_CHARS:
             verdicts[(*request, relevant)] = verdict
-        if relevant != items and _size(resource, context) <= MAX_KEPT_CHARS:
+        if whole and relevant != items:
             verdicts[(*request, items)] = verdict
         return verdict
 
