@@ -207,10 +207,19 @@ def required_variables(text: str) -> list[str]:
 
 
 def variable_names(text: str) -> frozenset[str]:
-    """The condition keys the policy variables in `text` read, lowercased (defaults or not;
-    not the escapes `${*}`, `${?}`, `${$}`)."""
-    return frozenset(
-        part.name.lower()
-        for part in _parse(text)
-        if isinstance(part, _Variable) and part.name not in _SPECIAL
-    )
+    """Every condition key a policy variable in `text` might read, lowercased: the name
+    after each `${`, wherever it stands (inside a quoted default too), so that no way of
+    cutting the text first (Arn values are split at colons before their variables are
+    read) can find a variable whose name is not here. More than `_parse` finds, never
+    fewer; not the escapes `${*}`, `${?}`, `${$}`."""
+    names = set()
+    for match in _ANY_NAME.finditer(text):
+        name = match.group(1).strip()
+        if name and name not in _SPECIAL:
+            names.add(name.lower())
+    return frozenset(names)
+
+
+_ANY_NAME: Final = re.compile(r"(?=\$\{([^,'}]*))")
+"""At each `${` (a lookahead, so one inside another's text is found too), what follows it
+up to a comma, a quote or a closing brace."""

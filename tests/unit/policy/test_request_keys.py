@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from strongroom.policy.document import parse_policy
+from strongroom.policy.document import PolicyGrammarError, parse_policy
 from strongroom.policy.evaluation import Policy, PolicySet, evaluate
 from strongroom.policy.request import Request
 
@@ -66,7 +66,7 @@ CONTEXTS = st.dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=1000, deadline=None, database=None)
 @given(
     identity=st.lists(statements(False), min_size=1, max_size=3),
     resource=st.lists(statements(True), min_size=1, max_size=2),
@@ -101,3 +101,65 @@ def test_keys_read_are_the_conditions_and_variables_lowercased() -> None:
             "aws:username"} <= read  # fmt: skip
     literal = _policy([statement], "2008-10-17", False).request_keys  # no variables there
     assert "aws:username" not in literal and "aws:principaltag/team" not in literal
+
+
+# --- every key evaluation looks up is declared ---------------------------------------------
+
+NAMES = ["kms:EncryptionContext:a", "kms:EncryptionContext:hidden", "aws:username"]
+PIECES = ["arn:aws:kms:", "${a, '}:", "${", "}", "'", ":", ",", " ", "*", "?", "$", "a", *NAMES]
+FAMILIES = ["StringEquals", "StringLike", "StringNotLike", "ArnLike", "ArnNotEquals", "Bool",
+            "ForAllValues:StringEquals", "ForAnyValue:ArnLike", "StringEqualsIgnoreCase",
+            "NumericEquals", "DateEquals", "IpAddress", "BinaryEquals", "Null",
+            "ArnEqualsIfExists"]  # fmt: skip
+TEXT = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=1500, deadline=None, database=None)
+@example(
+    operator="ArnLike",
+    value="arn:aws:kms:${a, '}:${kms:EncryptionContext:hidden}:x'}:k",
+    resource="",
+    not_resource=False,
+    values={"kms:EncryptionContext:a": "x"},
+)
+@given(
+    operator=st.sampled_from(FAMILIES),
+    value=TEXT,
+    resource=TEXT,
+    not_resource=st.booleans(),
+    values=st.dictionaries(st.sampled_from(NAMES), TEXT),
+)
+def test_every_key_evaluation_looks_up_is_one_the_policy_declares(
+    operator: str, value: str, resource: str, not_resource: bool, values: dict[str, str]
+) -> None:
+    """Whatever the values and their `${`, quotes and colons (Arn values are cut at colons
+    before their variables are read), evaluation never reads a key outside request_keys."""
+    statement = {
+        "Effect": "Deny",
+        "Action": "kms:Encrypt",
+        "NotResource" if not_resource else "Resource": ["*", f"arn:aws:kms:us-east-1:{resource}"],
+        "Condition": {
+            operator: {"kms:EncryptionContext:a": "true" if operator == "Null" else value}
+        },
+    }
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    try:
+        policy = Policy.from_document(parse_policy(document))
+    except PolicyGrammarError:
+        return
+    read: list[str] = []
+    looked_up = Request.values
+
+    def recording(self: Request, key: str) -> tuple[str, ...] | None:
+        read.append(key.lower())
+        return looked_up(self, key)
+
+    context = {key: (text,) for key, text in values.items()}
+    Request.values = recording  # type: ignore[method-assign]
+    try:
+        evaluate(
+            PolicySet(identity=(policy,)), Request("kms:Encrypt", KEY, ALICE, ACCOUNT, context)
+        )
+    finally:
+        Request.values = looked_up  # type: ignore[method-assign]
+    assert set(read) <= policy.request_keys

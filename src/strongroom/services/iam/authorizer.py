@@ -88,6 +88,8 @@ class IamAuthorizer:
         self._find_session = find_session
         self._builtin_sessions = dict(builtin_sessions or {})
         self._compiled: dict[str, Policy] = {}
+        self._compiled_resource: dict[str, Policy] = {}
+        """Apart from identity policies': one text may compile differently as each."""
         self._subjects: dict[tuple[str, str, str, str], _Subject] = {}
 
     def attach(self, iam: Iam) -> None:
@@ -140,13 +142,17 @@ class IamAuthorizer:
         decided once, not per call), else evaluated now. `request`: what `decide` keys
         verdicts by besides the request's keys, action and resource first."""
         action, resource = str(request[0]), str(request[1])
-        read = self._keys_read(subject, resource_policy)
+        compiled = (
+            None if resource_policy is None else self._compile_resource_policy(resource_policy.text)
+        )
+        read = self._keys_read(subject, compiled)
         relevant = tuple(item for item in items if item[0].lower() in read)
         verdicts = subject.verdicts
         verdict = verdicts.get((*request, relevant)) if relevant != items else None
         if verdict is None:
+            required = resource_policy is not None and resource_policy.required
             verdict = self._evaluate(subject, subject.context, caller, action, resource,
-                                     context, resource_policy)  # fmt: skip
+                                     context, compiled, required)  # fmt: skip
             if not verdict.allowed:
                 verdict = Verdict(verdict.decision, verdict.denied_by, subject.arn)
         if len(verdicts) >= MAX_VERDICTS:
@@ -160,13 +166,12 @@ class IamAuthorizer:
             verdicts[(*request, items)] = verdict
         return verdict
 
-    def _keys_read(
-        self, subject: _Subject, resource_policy: ResourcePolicy | None
-    ) -> frozenset[str]:
+    @staticmethod
+    def _keys_read(subject: _Subject, resource_policy: Policy | None) -> frozenset[str]:
         """The condition keys (lowercased) that the subject's policies and the resource's
-        policy can read (`Policy.request_keys`), kept per subject and resource policy."""
-        text = None if resource_policy is None else resource_policy.text
-        read = subject.keys_read.get(text)
+        compiled policy can read (`Policy.request_keys`), kept per subject and that policy
+        (the very object evaluation uses)."""
+        read = subject.keys_read.get(resource_policy)
         if read is None:
             policies = subject.policies
             assert policies is not None
@@ -174,11 +179,11 @@ class IamAuthorizer:
             for policy in (*policies.identity, *(policies.boundary or ()),
                            *(policies.session or ())):  # fmt: skip
                 found |= policy.request_keys
-            if text is not None:
-                found |= self._compile_resource_policy(text).request_keys
+            if resource_policy is not None:
+                found |= resource_policy.request_keys
             if len(subject.keys_read) >= MAX_VERDICTS:
                 subject.keys_read.clear()
-            read = subject.keys_read[text] = frozenset(found)
+            read = subject.keys_read[resource_policy] = frozenset(found)
         return read
 
     def _evaluate(
@@ -189,7 +194,8 @@ class IamAuthorizer:
         action: str,
         resource: str,
         context: Context,
-        resource_policy: ResourcePolicy | None,
+        resource_policy: Policy | None,
+        required: bool,
     ) -> Verdict:
         assert subject.policies is not None
         keys = dict(own)
@@ -213,11 +219,11 @@ class IamAuthorizer:
         if resource_policy is not None:
             policies = PolicySet(
                 identity=policies.identity,
-                resource=self._compile_resource_policy(resource_policy.text),
+                resource=resource_policy,
                 boundary=policies.boundary,
                 session=policies.session,
                 is_root=policies.is_root,
-                resource_required=resource_policy.required,
+                resource_required=required,
             )
         request = Request(action, resource, subject.arn, caller.account_id, keys)
         return evaluate(policies, request)
@@ -356,15 +362,15 @@ class IamAuthorizer:
     def _compile_resource_policy(self, text: str) -> Policy:
         """A resource's policy, compiled once; one stored before its grammar was checked
         and failing it now allows nothing (fail closed)."""
-        policy = self._compiled.get(text)
+        policy = self._compiled_resource.get(text)
         if policy is None:
             try:
                 policy = Policy.from_document(parse_policy(text, resource_policy=True))
             except PolicyGrammarError:
                 policy = Policy(())
-            if len(self._compiled) >= MAX_COMPILED:
-                self._compiled.clear()
-            self._compiled[text] = policy
+            if len(self._compiled_resource) >= MAX_COMPILED:
+                self._compiled_resource.clear()
+            self._compiled_resource[text] = policy
         return policy
 
 
@@ -384,8 +390,8 @@ class _Subject:
     """The IAM repository's stamp when `sources` were last found unchanged."""
     verdicts: dict[tuple[object, ...], Verdict] = field(default_factory=dict)
     """Verdicts by request for the current second (cleared with the clock keys)."""
-    keys_read: dict[str | None, frozenset[str]] = field(default_factory=dict)
-    """The condition keys its policies read, by resource policy text (`_keys_read`)."""
+    keys_read: dict[Policy | None, frozenset[str]] = field(default_factory=dict)
+    """The condition keys its policies read, by compiled resource policy (`_keys_read`)."""
 
     def renew(self, now: int) -> None:
         """The clock keys for second `now`; verdicts of the second before are dropped."""
@@ -395,7 +401,7 @@ class _Subject:
             "aws:EpochTime": (str(now),),
         }
         self.second = now
-        self.verdicts = {}  # a new dict after the new context: see `decide`
+        self.verdicts = {}  # after the new context: `_decide_anew` reads verdicts, then context
 
 
 def _size(resource: str, context: Context) -> int:

@@ -250,6 +250,70 @@ def test_a_key_read_only_by_the_resource_policy_or_a_variable_tells_verdicts_apa
     assert evaluated == [1, 1, 2, 2]
 
 
+DENY_X = {"StringEquals": {"kms:EncryptionContext:x": "no"}}
+
+
+def _x(value: str) -> dict[str, tuple[str, ...]]:
+    return {"kms:EncryptionContext:x": (value,)}
+
+
+def test_a_key_read_only_by_a_session_policy_or_a_boundary_tells_verdicts_apart(
+    world: World,
+) -> None:
+    sessions = _sessions()
+    authorizer = _authorizer(world, sessions)
+    role = _role(world, _statement(action="kms:Encrypt"))
+    limit = _document(
+        _statement(action="kms:Encrypt"), _statement("Deny", action="kms:Encrypt", Condition=DENY_X)
+    )
+    scoped = _assumed(sessions, role, (limit,))
+    assert _decide(authorizer, scoped, context=_x("yes")).decision is Decision.ALLOW
+    assert _decide(authorizer, scoped, context=_x("no")).decision is Decision.EXPLICIT_DENY
+    _user_with(world, _statement(action="kms:Encrypt"))
+    arn = world.call("CreatePolicy", PolicyName="b", PolicyDocument=limit)["Policy"]["Arn"]
+    world.call("PutUserPermissionsBoundary", UserName="alice", PermissionsBoundary=arn)
+    assert _decide(authorizer, ALICE, context=_x("yes")).decision is Decision.ALLOW
+    assert _decide(authorizer, ALICE, context=_x("no")).decision is Decision.EXPLICIT_DENY
+
+
+def test_an_arn_condition_variable_hidden_in_a_quoted_default_is_read(world: World) -> None:
+    """Arn values are split at colons before their variables are read: the part
+    `${kms:EncryptionContext:evil}` stands inside the whole text's quoted default."""
+    authorizer = _authorizer(world)
+    value = "arn:aws:kms:${a, '}:${kms:EncryptionContext:evil}:x'}:k"
+    deny = {"ArnEquals": {"kms:EncryptionContext:arn": value}}
+    _user_with(
+        world,
+        _statement(action="kms:Encrypt"),
+        _statement("Deny", action="kms:Encrypt", Condition=deny),
+    )
+    arn = ("arn:aws:kms:${a, '}:E:x'}:k",)
+    ok = {"kms:EncryptionContext:arn": arn, "kms:EncryptionContext:evil": ("F",)}
+    bad = {"kms:EncryptionContext:arn": arn, "kms:EncryptionContext:evil": ("E",)}
+    assert _decide(authorizer, ALICE, context=ok).decision is Decision.ALLOW
+    assert _decide(authorizer, ALICE, context=bad).decision is Decision.EXPLICIT_DENY
+
+
+def test_a_text_is_compiled_alike_as_a_resource_policy_whatever_was_compiled_before(
+    world: World,
+) -> None:
+    """A text valid as an identity policy but not as a resource policy (no Principal: a
+    key policy stored before its grammar was checked) allows nothing as a resource policy,
+    even after the same text was compiled as someone's identity policy."""
+    authorizer = _authorizer(world)
+    _user_with(world, _statement(action="kms:Encrypt"))
+    text = _document(
+        _statement(action="kms:Encrypt"), _statement("Deny", action="kms:Encrypt", Condition=DENY_X)
+    )
+    policy = ResourcePolicy(text)  # not required: the identity policy allows
+    assert _decide(authorizer, ALICE, context=_x("yes"), policy=policy).allowed
+    authorizer._compile(text)  # as an identity policy
+    assert _decide(authorizer, ALICE, context=_x("no"), policy=policy).allowed
+    fresh = _authorizer(world)
+    fresh._compile(text)
+    assert _decide(fresh, ALICE, context=_x("no"), policy=policy).allowed
+
+
 def test_a_required_resource_policy_must_name_the_users_account(world: World) -> None:
     authorizer = _authorizer(world)
     _user_with(world, _statement())
