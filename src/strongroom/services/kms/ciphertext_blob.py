@@ -75,9 +75,22 @@ def encode_context(context: Mapping[str, str] | None) -> bytes:
     if not context:
         return b"\x00\x00"
     items = tuple(context.items())
-    if len(items) <= _KEPT_PAIRS and sum(len(k) + len(v) for k, v in items) <= _KEPT_CHARS:
-        return _kept_encoding(items)
-    return _encoded(items)
+    return _kept_encoding(items) if is_small_context(items) else _encoded(items)
+
+
+KEPT_CONTEXT_PAIRS, KEPT_CONTEXT_CHARS = 16, 1024
+"""Encryption contexts this small (pairs; characters of keys and values) are kept between
+requests, which repeat them (Secrets Manager's and Parameter Store's reads send the same
+one each time; a context is not secret): their canonical bytes here, their condition keys
+in `key_access`. Larger ones are read before they are size-checked and authorized, so
+never kept."""
+
+
+def is_small_context(items: tuple[tuple[str, str], ...]) -> bool:
+    """Whether a context's pairs are few and short enough to be kept between requests."""
+    return len(items) <= KEPT_CONTEXT_PAIRS and (
+        sum(len(k) + len(v) for k, v in items) <= KEPT_CONTEXT_CHARS
+    )
 
 
 def _encoded(items: tuple[tuple[str, str], ...]) -> bytes:
@@ -88,10 +101,8 @@ def _encoded(items: tuple[tuple[str, str], ...]) -> bytes:
     return bytes(out)
 
 
-_KEPT_PAIRS, _KEPT_CHARS = 16, 1024
 _kept_encoding = functools.lru_cache(maxsize=1024)(_encoded)
-"""`_encoded` of the small contexts requests repeat (Secrets Manager's and Parameter
-Store's reads send the same one each time; a context is not secret)."""
+"""`_encoded` of small contexts (`is_small_context`)."""
 
 
 def associated_data(header: bytes, context: Mapping[str, str] | None) -> bytes:

@@ -24,6 +24,7 @@ from types import MappingProxyType
 
 from strongroom.policy import Decision
 from strongroom.services.caller import NO_CONTEXT, Caller, Context, ResourcePolicy
+from strongroom.services.kms.ciphertext_blob import is_small_context
 from strongroom.services.kms.records import KeyRecord
 
 GrantCheck = Callable[[Caller, str, KeyRecord, Mapping[str, str] | None, object, Context], bool]
@@ -37,9 +38,6 @@ AliasNames = Callable[[str, str, str], tuple[str, ...]]
 same tuple object while they are unchanged, so comparing by identity is usually enough."""
 
 MAX_KEYS = 4096
-KEPT_CONTEXT_PAIRS = 16
-KEPT_CONTEXT_CHARS = 1024
-"""Encryption contexts this small have their condition keys kept (`encryption_context_keys`)."""
 _NO_BYPASS: Context = MappingProxyType({"kms:BypassPolicyLockoutSafetyCheck": ("false",)})
 """The later PutKeyPolicy the lockout check imagines is one without the bypass."""
 
@@ -50,11 +48,7 @@ def encryption_context_keys(encryption_context: Mapping[str, str] | None) -> Con
     if not encryption_context:
         return NO_CONTEXT
     items = tuple(encryption_context.items())
-    if len(items) <= KEPT_CONTEXT_PAIRS and sum(len(k) + len(v) for k, v in items) <= (
-        KEPT_CONTEXT_CHARS
-    ):
-        return _kept_context_keys(items)
-    return _context_keys(items)  # size-checked after authorization, so not kept
+    return _kept_context_keys(items) if is_small_context(items) else _context_keys(items)
 
 
 def _context_keys(items: tuple[tuple[str, str], ...]) -> Context:
@@ -64,9 +58,7 @@ def _context_keys(items: tuple[tuple[str, str], ...]) -> Context:
 
 
 _kept_context_keys = functools.lru_cache(maxsize=1024)(_context_keys)
-"""`_context_keys` of the small contexts requests repeat (Secrets Manager's and Parameter
-Store's reads send the same one each time; a context is not secret): at most 1,024 of
-at most `KEPT_CONTEXT_CHARS` each."""
+"""`_context_keys` of small contexts (`ciphertext_blob.is_small_context`): at most 1,024."""
 
 
 def algorithm_keys(algorithm: str | None) -> Context:
